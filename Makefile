@@ -1,0 +1,45 @@
+# schoolhub — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-browser translations extract-messages lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Catalogs are committed as .po; the binary .mo files are built here.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d schoolhub/translations 2>/dev/null || $(BIN)/pybabel compile -q -d schoolhub/translations
+
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print('# made by make run: local settings, never committed'); print('SECRET_KEY = %r' % secrets.token_hex(32)); print('SESSION_COOKIE_SECURE = False  # plain http on 127.0.0.1'); print('REMEMBER_COOKIE_SECURE = False')" > $@
+
+run: $(VENV)/.installed translations instance/config.py
+	$(BIN)/flask --app schoolhub init-db
+	$(BIN)/flask --app schoolhub seed-demo --if-empty
+	$(BIN)/flask --app schoolhub run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: $(VENV)/.installed translations
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o schoolhub/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i schoolhub/translations/messages.pot -d schoolhub/translations --no-fuzzy-matching --omit-header
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check schoolhub tests
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

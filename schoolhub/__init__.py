@@ -1,0 +1,78 @@
+"""schoolhub: the Resolution 57-NQ/TW platform of a commune's schools."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: defaults, instance/config.py, SCHOOLHUB_* variables, then test_config."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+    )
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        SECRET_KEY=DEV_SECRET_KEY,
+        DATABASE_URL=f"sqlite:///{instance / 'schoolhub.sqlite3'}",
+        UPLOAD_DIR=str(instance / "uploads"),
+        BACKUP_DIR=str(instance / "backups"),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        PASSWORD_HASH_METHOD="scrypt",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_ENABLED=True,
+        LOGIN_FAILURES_PER_USER="10 per 15 minutes",
+        LOGIN_FAILURES_PER_ADDRESS="200 per 15 minutes",
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        LANGUAGES=("vi", "en"),
+        PER_PAGE=25,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+        COMMUNE_NAME="Bình Chương",
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SCHOOLHUB")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    production = not (app.debug or app.testing)
+    if production:
+        if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+            raise RuntimeError(
+                "schoolhub refuses to start with the development SECRET_KEY outside debug and "
+                "testing: set SCHOOLHUB_SECRET_KEY (for example to the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`) or SECRET_KEY in "
+                "instance/config.py."
+            )
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from schoolhub import cli, db, errors, i18n, security, todo, views_common
+    from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    todo.init_app(app)
+    views_common.init_app(app)
+    app.register_blueprint(views_auth.bp)
+    app.register_blueprint(views_admin.bp)
+    app.register_blueprint(views_school.bp)
+    app.register_blueprint(views_roster.bp)
+    cli.init_app(app)
+    return app

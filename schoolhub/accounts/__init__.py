@@ -1,0 +1,1 @@
+"""Accounts: the organisation tree, classes, users, memberships, rosters and login."""

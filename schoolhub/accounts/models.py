@@ -1,0 +1,205 @@
+"""Models of the organisation tree, classes, users, memberships and the audit log."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schoolhub.db import Base, UTCDateTime, utcnow
+
+
+def _values(enum_cls):
+    return [member.value for member in enum_cls]
+
+
+class UnitKind(enum.StrEnum):
+    """Kinds of organisation unit, from the top of the tree down."""
+
+    PROVINCE = "province"
+    COMMUNE = "commune"
+    SCHOOL = "school"
+
+
+class SchoolLevel(enum.StrEnum):
+    """School levels of the Vietnamese system."""
+
+    MAM_NON = "mam_non"
+    TIEU_HOC = "tieu_hoc"
+    THCS = "thcs"
+    THPT = "thpt"
+
+
+# Grades each level teaches; pre-school groups are numbered 0 (nhà trẻ/mẫu giáo).
+LEVEL_GRADES: dict[SchoolLevel, range] = {
+    SchoolLevel.MAM_NON: range(0, 1),
+    SchoolLevel.TIEU_HOC: range(1, 6),
+    SchoolLevel.THCS: range(6, 10),
+    SchoolLevel.THPT: range(10, 13),
+}
+
+
+class Role(enum.StrEnum):
+    """Roles a membership grants over a unit's subtree."""
+
+    OFFICER = "officer"
+    SCHOOL_ADMIN = "school_admin"
+    TEACHER = "teacher"
+    STUDENT = "student"
+
+
+class OrgUnit(Base):
+    """A province, commune or school; `path` ("/1/7/42/") makes subtree queries one LIKE."""
+
+    __tablename__ = "org_units"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'school') = (level IS NOT NULL)", name="school_has_level"
+        ),
+        CheckConstraint("length(code) BETWEEN 2 AND 20", name="code_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[UnitKind] = mapped_column(
+        Enum(UnitKind, native_enum=False, length=20, values_callable=_values, validate_strings=True)
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    level: Mapped[SchoolLevel | None] = mapped_column(
+        Enum(SchoolLevel, native_enum=False, length=20, values_callable=_values, validate_strings=True)
+    )
+    address: Mapped[str] = mapped_column(String(300), default="")
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.code} {self.kind}>"
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind == UnitKind.SCHOOL
+
+    def contains(self, other: OrgUnit) -> bool:
+        """True when `other` is this unit or lies in its subtree."""
+        return bool(self.path) and other.path.startswith(self.path)
+
+
+class SchoolClass(Base):
+    """A class (lớp) of one school in one school year."""
+
+    __tablename__ = "school_classes"
+    __table_args__ = (
+        UniqueConstraint("school_id", "school_year", "name", name="uq_school_classes_school_year_name"),
+        CheckConstraint("grade BETWEEN 0 AND 12", name="grade_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(30))
+    grade: Mapped[int] = mapped_column(Integer)
+    school_year: Mapped[str] = mapped_column(String(9))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    school: Mapped[OrgUnit] = relationship()
+
+
+class User(UserMixin, Base):
+    """A person who can log in; roles come from memberships."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive everywhere.
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    name_folded: Mapped[str] = mapped_column(String(120), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_language: Mapped[str | None] = mapped_column(String(5))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    student_code: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[str | None] = mapped_column(String(80))
+    # Changing it ends every session and remember-cookie issued before.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """Invalidate every session and remember-cookie of this user."""
+        self.session_token = secrets.token_hex(16)
+
+
+class Membership(Base):
+    """A role a user holds over a unit's subtree; a student's also names the class."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "unit_id", "role", name="uq_memberships_user_unit_role"),
+        CheckConstraint("role = 'student' OR class_id IS NULL", name="class_only_for_students"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=_values, validate_strings=True)
+    )
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[OrgUnit] = relationship()
+    school_class: Mapped[SchoolClass | None] = relationship()
+
+
+class AuditLog(Base):
+    """Who did which sensitive thing to which object, and when."""
+
+    __tablename__ = "audit_logs"
+    __table_args__ = (Index("ix_audit_logs_unit_created", "unit_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,298 @@
+"""Services of the accounts domain: take the session, the acting user and plain
+values; flush but never commit (the view commits once)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from schoolhub.accounts.models import (
+    LEVEL_GRADES,
+    AuditLog,
+    Membership,
+    OrgUnit,
+    Role,
+    SchoolClass,
+    SchoolLevel,
+    UnitKind,
+    User,
+)
+from schoolhub.accounts.usernames import USERNAME_RE, unique_username
+from schoolhub.db import utcnow
+from schoolhub.security import hash_password, temporary_password
+from schoolhub.textfold import fold, nfc
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+
+class ServiceError(ValueError):
+    """A rejected input, with a translatable message and the form field it concerns."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def audit(session: Session, actor: User | None, action: str, obj, unit: OrgUnit | None = None, detail: str = "") -> None:
+    """Record a sensitive action in the audit log."""
+    session.add(
+        AuditLog(
+            actor_id=actor.id if actor is not None else None,
+            action=action,
+            object_type=type(obj).__name__,
+            object_id=getattr(obj, "id", None),
+            unit_id=unit.id if unit is not None else None,
+            detail=detail[:2000],
+            ip_address=(request.remote_addr if has_request_context() else None),
+        )
+    )
+
+
+def current_school_year(today: date | None = None) -> str:
+    """The school year in force: it starts in August (e.g. '2025-2026')."""
+    today = today or datetime.now().date()
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{start}-{start + 1}"
+
+
+# ---- organisation tree -------------------------------------------------------
+
+def _set_path(unit: OrgUnit) -> None:
+    parent_path = unit.parent.path if unit.parent is not None else "/"
+    unit.path = f"{parent_path}{unit.id}/"
+
+
+def create_unit(session: Session, actor: User | None, *, kind: UnitKind, code: str, name: str,
+                parent: OrgUnit | None = None, level: SchoolLevel | None = None, address: str = "") -> OrgUnit:
+    """Create a province, commune or school and give it its materialised path."""
+    code = code.strip().upper()
+    name = nfc(name)
+    if session.scalar(select(OrgUnit.id).where(func.upper(OrgUnit.code) == code)) is not None:
+        raise ServiceError(_l("The code %(code)s is already used by another unit.", code=code), "code")
+    unit = OrgUnit(kind=kind, code=code, name=name, name_folded=fold(name), parent=parent,
+                   level=level, address=nfc(address), path="")
+    session.add(unit)
+    session.flush()
+    _set_path(unit)
+    session.flush()
+    if actor is not None:
+        audit(session, actor, "unit.create", unit, unit, f"{code} {name}")
+    return unit
+
+
+def create_school(session: Session, actor: User, commune: OrgUnit, *, code: str, name: str,
+                  level: SchoolLevel, address: str = "") -> OrgUnit:
+    """Register a school under the commune."""
+    return create_unit(session, actor, kind=UnitKind.SCHOOL, code=code, name=name,
+                       parent=commune, level=level, address=address)
+
+
+def update_school(session: Session, actor: User, school: OrgUnit, *, code: str, name: str,
+                  level: SchoolLevel, address: str = "") -> OrgUnit:
+    """Change a school's code, name, level or address."""
+    code = code.strip().upper()
+    clash = session.scalar(
+        select(OrgUnit.id).where(func.upper(OrgUnit.code) == code, OrgUnit.id != school.id)
+    )
+    if clash is not None:
+        raise ServiceError(_l("The code %(code)s is already used by another unit.", code=code), "code")
+    school.code, school.name, school.level = code, nfc(name), level
+    school.name_folded, school.address = fold(school.name), nfc(address)
+    session.flush()
+    audit(session, actor, "school.update", school, school, f"{code} {school.name}")
+    return school
+
+
+def set_school_active(session: Session, actor: User, school: OrgUnit, active: bool) -> None:
+    """Deactivate (or reactivate) a school; its records stay."""
+    school.is_active = active
+    session.flush()
+    audit(session, actor, "school.activate" if active else "school.deactivate", school, school)
+
+
+# ---- users -------------------------------------------------------------------
+
+def validate_password(password: str) -> None:
+    """Reject passwords that are too short or too long."""
+    if len(password) < PASSWORD_MIN:
+        raise ServiceError(_l("The password must have at least %(n)s characters.", n=PASSWORD_MIN), "password")
+    if len(password) > PASSWORD_MAX:
+        raise ServiceError(_l("The password must have at most %(n)s characters.", n=PASSWORD_MAX), "password")
+
+
+def normalise_username(username: str) -> str:
+    """Lower-cased, trimmed username; raises when it has characters we do not allow."""
+    username = (username or "").strip().casefold()
+    if not USERNAME_RE.match(username):
+        raise ServiceError(
+            _l("A username has 3 to 40 characters: unaccented letters, digits, dot, dash or underscore."),
+            "username",
+        )
+    return username
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this username, whatever its case."""
+    return session.scalar(select(User).where(User.username == (username or "").strip().casefold()))
+
+
+def create_user(session: Session, actor: User | None, *, full_name: str, role: Role, unit: OrgUnit,
+                username: str | None = None, password: str | None = None,
+                school_class: SchoolClass | None = None, birth_date: date | None = None,
+                gender: str | None = None, student_code: str | None = None, phone: str | None = None,
+                position: str | None = None, reserved: set[str] | None = None) -> tuple[User, str | None]:
+    """Create a user with one membership; without a password, issue a one-time one.
+
+    Returns the user and the one-time password (None when a password was given).
+    """
+    full_name = nfc(full_name)
+    if not full_name:
+        raise ServiceError(_l("Enter the full name."), "full_name")
+    if len(full_name) > 120:
+        raise ServiceError(_l("The full name must have at most 120 characters."), "full_name")
+    if username:
+        username = normalise_username(username)
+        if find_user(session, username) is not None:
+            raise ServiceError(_l("The username %(u)s is already taken.", u=username), "username")
+    else:
+        username = unique_username(session, full_name, reserved if reserved is not None else set())
+    temp = None
+    if password is None:
+        temp = password = temporary_password()
+    else:
+        validate_password(password)
+    user = User(
+        username=username, full_name=full_name, name_folded=fold(full_name),
+        password_hash=hash_password(password), must_change_password=temp is not None,
+        birth_date=birth_date, gender=gender, student_code=student_code, phone=phone, position=position,
+    )
+    session.add(user)
+    user.memberships.append(Membership(unit=unit, role=role, school_class=school_class if role == Role.STUDENT else None))
+    session.flush()
+    if actor is not None:
+        audit(session, actor, f"user.create.{role.value}", user, unit, username)
+    return user, temp
+
+
+def appoint_school_admin(session: Session, actor: User, school: OrgUnit, *, full_name: str = "",
+                         username: str | None = None, existing: User | None = None) -> tuple[User, str | None]:
+    """Make an existing user, or a new account, the admin of a school."""
+    if existing is not None:
+        already = any(m.role == Role.SCHOOL_ADMIN and m.unit_id == school.id for m in existing.memberships)
+        if already:
+            raise ServiceError(_l("%(name)s is already an admin of this school.", name=existing.full_name), "username")
+        existing.memberships.append(Membership(unit=school, role=Role.SCHOOL_ADMIN))
+        session.flush()
+        audit(session, actor, "school_admin.appoint", existing, school, existing.username)
+        return existing, None
+    user, temp = create_user(session, actor, full_name=full_name, role=Role.SCHOOL_ADMIN, unit=school, username=username)
+    audit(session, actor, "school_admin.appoint", user, school, user.username)
+    return user, temp
+
+
+def update_user(session: Session, actor: User, user: User, *, full_name: str, birth_date: date | None = None,
+                school_class: SchoolClass | None = None, student_code: str | None = None,
+                position: str | None = None, phone: str | None = None) -> User:
+    """Change a person's name and details; a student's class too."""
+    full_name = nfc(full_name)
+    if not full_name:
+        raise ServiceError(_l("Enter the full name."), "full_name")
+    user.full_name, user.name_folded = full_name, fold(full_name)
+    user.birth_date, user.student_code, user.position, user.phone = birth_date, student_code, position, phone
+    for m in user.memberships:
+        if m.role == Role.STUDENT and school_class is not None:
+            m.school_class = school_class
+    session.flush()
+    audit(session, actor, "user.update", user, user.memberships[0].unit if user.memberships else None)
+    return user
+
+
+def set_user_active(session: Session, actor: User, user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account: it can no longer log in, its records stay."""
+    user.is_active_account = active
+    user.rotate_session_token()
+    session.flush()
+    audit(session, actor, "user.activate" if active else "user.deactivate", user,
+          user.memberships[0].unit if user.memberships else None)
+
+
+def reset_password(session: Session, actor: User, user: User) -> str:
+    """Issue a one-time password; the user must choose a new one at next login."""
+    temp = temporary_password()
+    user.password_hash = hash_password(temp)
+    user.must_change_password = True
+    user.rotate_session_token()
+    session.flush()
+    audit(session, actor, "user.reset_password", user, user.memberships[0].unit if user.memberships else None)
+    return temp
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """The user replaces their password; every other session of theirs ends."""
+    from schoolhub.security import verify_password
+
+    if not verify_password(user, current):
+        raise ServiceError(_l("The current password is not correct."), "current_password")
+    validate_password(new)
+    if new == current:
+        raise ServiceError(_l("Choose a password different from the current one."), "password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.rotate_session_token()
+    session.flush()
+    audit(session, user, "user.change_password", user)
+
+
+def record_login(session: Session, user: User) -> None:
+    """Remember when the user last logged in."""
+    user.last_login_at = utcnow()
+    session.flush()
+
+
+# ---- classes -----------------------------------------------------------------
+
+def check_grade(school: OrgUnit, grade: int) -> None:
+    """Reject a grade the school's level does not teach."""
+    allowed = LEVEL_GRADES[SchoolLevel(school.level)]
+    if grade not in allowed:
+        raise ServiceError(
+            _l("Grade %(g)s is not taught at this school (grades %(a)s–%(b)s).", g=grade, a=allowed[0], b=allowed[-1]),
+            "grade",
+        )
+
+
+def create_class(session: Session, actor: User, school: OrgUnit, *, name: str, grade: int,
+                 school_year: str) -> SchoolClass:
+    """Add a class to a school for a school year."""
+    name = nfc(name).upper()
+    check_grade(school, grade)
+    clash = session.scalar(select(SchoolClass.id).where(
+        SchoolClass.school_id == school.id, SchoolClass.school_year == school_year, SchoolClass.name == name))
+    if clash is not None:
+        raise ServiceError(_l("Class %(n)s already exists in %(y)s.", n=name, y=school_year), "name")
+    school_class = SchoolClass(school_id=school.id, name=name, grade=grade, school_year=school_year)
+    session.add(school_class)
+    session.flush()
+    audit(session, actor, "class.create", school_class, school, f"{name} {school_year}")
+    return school_class
+
+
+def update_class(session: Session, actor: User, school_class: SchoolClass, *, name: str, grade: int,
+                 is_active: bool = True) -> SchoolClass:
+    """Rename a class, change its grade, or close it."""
+    name = nfc(name).upper()
+    check_grade(school_class.school, grade)
+    clash = session.scalar(select(SchoolClass.id).where(
+        SchoolClass.school_id == school_class.school_id, SchoolClass.school_year == school_class.school_year,
+        SchoolClass.name == name, SchoolClass.id != school_class.id))
+    if clash is not None:
+        raise ServiceError(_l("Class %(n)s already exists in %(y)s.", n=name, y=school_class.school_year), "name")
+    school_class.name, school_class.grade, school_class.is_active = name, grade, is_active
+    session.flush()
+    audit(session, actor, "class.update", school_class, school_class.school)
+    return school_class

@@ -1,0 +1,162 @@
+"""The commune officer's screens: the commune's schools and their admins."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from schoolhub import policy
+from schoolhub.accounts import queries, services
+from schoolhub.accounts.forms import AppointAdminForm, SchoolForm
+from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
+from schoolhub.db import get_session
+from schoolhub.pagination import paginate
+from schoolhub.textfold import fold
+
+bp = Blueprint("admin", __name__, url_prefix="/communes")
+
+
+def _commune(commune_id: int) -> OrgUnit:
+    unit = policy.require_visible(get_session().get(OrgUnit, commune_id))
+    if unit.kind != UnitKind.COMMUNE:
+        abort(404)
+    policy.require(policy.Action.MANAGE_SCHOOLS, unit)
+    return unit
+
+
+def _school(commune: OrgUnit, school_id: int) -> OrgUnit:
+    school = get_session().get(OrgUnit, school_id)
+    if school is None or school.parent_id != commune.id:
+        abort(404)
+    return school
+
+
+def _apply_error(form, error: services.ServiceError) -> None:
+    field = getattr(form, error.field or "", None) or next(iter(form))
+    field.errors = list(field.errors) + [str(error.message)]
+
+
+@bp.route("/<int:commune_id>/schools")
+@login_required
+def schools(commune_id: int):
+    """The commune's schools, searchable and paginated, with their counts."""
+    commune = _commune(commune_id)
+    db = get_session()
+    q = request.args.get("q", "").strip()[:100]
+    stmt = select(OrgUnit).where(OrgUnit.parent_id == commune.id, OrgUnit.kind == UnitKind.SCHOOL)
+    if q:
+        folded = f"%{fold(q)}%"
+        stmt = stmt.where(or_(OrgUnit.name_folded.like(folded), OrgUnit.code.ilike(f"%{q}%")))
+    page = paginate(db, stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name))
+    counts = queries.school_counts(db, [s.id for s in page.items])
+    admins = _admins_of(db, [s.id for s in page.items])
+    return render_template("admin/schools.html", commune=commune, page=page, counts=counts, admins=admins, q=q)
+
+
+def _admins_of(db, school_ids: list[int]) -> dict[int, list[User]]:
+    found: dict[int, list[User]] = {sid: [] for sid in school_ids}
+    if school_ids:
+        rows = db.execute(
+            select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
+            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN)
+            .order_by(User.full_name)
+        )
+        for unit_id, user in rows:
+            found[unit_id].append(user)
+    return found
+
+
+@bp.route("/<int:commune_id>/schools/new", methods=["GET", "POST"])
+@login_required
+def new_school(commune_id: int):
+    """Register a new school under the commune."""
+    commune = _commune(commune_id)
+    form = SchoolForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            school = services.create_school(db, current_user, commune, code=form.code.data, name=form.name.data,
+                                            level=SchoolLevel(form.level.data), address=form.address.data or "")
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            flash(_("School %(name)s registered. Now appoint its admin.", name=school.name), "success")
+            return redirect(url_for("admin.appoint_admin", commune_id=commune.id, school_id=school.id))
+    return render_template("admin/school_form.html", commune=commune, form=form, school=None)
+
+
+@bp.route("/<int:commune_id>/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_school(commune_id: int, school_id: int):
+    """Change a school's details."""
+    commune = _commune(commune_id)
+    school = _school(commune, school_id)
+    form = SchoolForm(obj=school if request.method == "GET" else None)
+    if request.method == "GET":
+        form.level.data = school.level.value if school.level else None
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            services.update_school(db, current_user, school, code=form.code.data, name=form.name.data,
+                                   level=SchoolLevel(form.level.data), address=form.address.data or "")
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            flash(_("Changes to %(name)s saved.", name=school.name), "success")
+            return redirect(url_for("admin.schools", commune_id=commune.id))
+    return render_template("admin/school_form.html", commune=commune, form=form, school=school)
+
+
+@bp.route("/<int:commune_id>/schools/<int:school_id>/active", methods=["GET", "POST"])
+@login_required
+def school_active(commune_id: int, school_id: int):
+    """Confirm, then deactivate or reactivate a school."""
+    commune = _commune(commune_id)
+    school = _school(commune, school_id)
+    if request.method == "POST":
+        wanted = request.form.get("active") == "1"
+        if wanted == school.is_active:
+            abort(409)
+        db = get_session()
+        services.set_school_active(db, current_user, school, wanted)
+        db.commit()
+        flash(_("%(name)s reactivated.", name=school.name) if wanted else _("%(name)s deactivated.", name=school.name), "success")
+        return redirect(url_for("admin.schools", commune_id=commune.id))
+    return render_template("admin/school_active.html", commune=commune, school=school)
+
+
+@bp.route("/<int:commune_id>/schools/<int:school_id>/admins", methods=["GET", "POST"])
+@login_required
+def appoint_admin(commune_id: int, school_id: int):
+    """Appoint a school admin: an existing account, or a new one with a one-time password."""
+    commune = _commune(commune_id)
+    school = _school(commune, school_id)
+    policy.require(policy.Action.APPOINT_SCHOOL_ADMIN, school)
+    db = get_session()
+    form = AppointAdminForm()
+    if form.validate_on_submit():
+        existing = None
+        try:
+            if form.existing_username.data:
+                existing = services.find_user(db, form.existing_username.data)
+                if existing is None:
+                    raise services.ServiceError(_("No account has this username."), "existing_username")
+            elif not (form.full_name.data or "").strip():
+                raise services.ServiceError(
+                    _("Enter the full name of the new admin, or the username of an existing account."), "full_name")
+            user, temp = services.appoint_school_admin(
+                db, current_user, school, full_name=form.full_name.data or "",
+                username=form.username.data or None, existing=existing)
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            if temp:
+                return render_template("admin/credentials.html", commune=commune, school=school, user=user, temp=temp)
+            flash(_("%(name)s is now an admin of %(school)s.", name=user.full_name, school=school.name), "success")
+            return redirect(url_for("admin.schools", commune_id=commune.id))
+    admins = _admins_of(db, [school.id])[school.id]
+    return render_template("admin/appoint_admin.html", commune=commune, school=school, form=form, admins=admins)

@@ -1,0 +1,280 @@
+"""The school admin's screens: teachers, students, classes and passwords."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
+
+from schoolhub import policy
+from schoolhub.accounts import queries, services
+from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
+from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
+from schoolhub.accounts.views_admin import _apply_error
+from schoolhub.db import get_session
+from schoolhub.pagination import paginate
+from schoolhub.textfold import fold
+
+bp = Blueprint("school", __name__, url_prefix="/schools")
+
+
+def load_school(school_id: int) -> OrgUnit:
+    """The school, or 404 when it is missing or not the user's."""
+    school = policy.require_visible(get_session().get(OrgUnit, school_id))
+    if school.kind != UnitKind.SCHOOL:
+        abort(404)
+    return school
+
+
+def _member(school: OrgUnit, user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None or not any(m.unit_id == school.id for m in user.memberships):
+        abort(404)
+    return user
+
+
+def _class(school: OrgUnit, class_id: int) -> SchoolClass:
+    school_class = get_session().get(SchoolClass, class_id)
+    if school_class is None or school_class.school_id != school.id:
+        abort(404)
+    return school_class
+
+
+def _people(school: OrgUnit, role: Role, class_id: int | None = None):
+    db = get_session()
+    q = request.args.get("q", "").strip()[:100]
+    stmt = (
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == school.id, Membership.role == role)
+        .options(contains_eager(User.memberships).joinedload(Membership.school_class))
+    )
+    if class_id:
+        stmt = stmt.where(Membership.class_id == class_id)
+    if q:
+        stmt = stmt.where(or_(User.name_folded.like(f"%{fold(q)}%"), User.username.like(f"%{q.casefold()}%")))
+    stmt = stmt.order_by(User.is_active_account.desc(), User.name_folded, User.id)
+    return paginate(db, stmt), q
+
+
+@bp.route("/<int:school_id>")
+@login_required
+def overview(school_id: int):
+    """The school's classes with their sizes, and its counts."""
+    school = load_school(school_id)
+    policy.require(policy.Action.VIEW_SCHOOL, school)
+    db = get_session()
+    classes = queries.classes_of(db, school)
+    return render_template(
+        "school/overview.html", school=school, classes=classes,
+        sizes=queries.class_sizes(db, [c.id for c in classes]),
+        counts=queries.school_counts(db, [school.id])[school.id],
+    )
+
+
+@bp.route("/<int:school_id>/teachers")
+@login_required
+def teachers(school_id: int):
+    """The school's teachers, searchable and paginated."""
+    school = load_school(school_id)
+    policy.require(policy.Action.VIEW_ROSTER, school)
+    page, q = _people(school, Role.TEACHER)
+    return render_template("school/people.html", school=school, page=page, q=q, role=Role.TEACHER)
+
+
+@bp.route("/<int:school_id>/students")
+@login_required
+def students(school_id: int):
+    """The school's students, searchable, filterable by class and paginated."""
+    school = load_school(school_id)
+    policy.require(policy.Action.VIEW_ROSTER, school)
+    raw = request.args.get("class_id", "")
+    class_id = int(raw) if raw.isdigit() else None
+    if class_id:
+        _class(school, class_id)
+    page, q = _people(school, Role.STUDENT, class_id)
+    classes = queries.classes_of(get_session(), school)
+    return render_template("school/people.html", school=school, page=page, q=q, role=Role.STUDENT,
+                           classes=classes, class_id=class_id)
+
+
+@bp.route("/<int:school_id>/teachers/new", methods=["GET", "POST"])
+@login_required
+def new_teacher(school_id: int):
+    """Add a teacher with a one-time password."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    form = PersonForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user, temp = services.create_user(
+                db, current_user, full_name=form.full_name.data, role=Role.TEACHER, unit=school,
+                username=form.username.data or None, position=form.position.data or None,
+                phone=form.phone.data or None)
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
+                                   title=_("Teacher account created"))
+    return render_template("school/person_form.html", school=school, form=form, role=Role.TEACHER, person=None)
+
+
+def _class_choices(school: OrgUnit):
+    return [(0, _("— choose a class —"))] + [
+        (c.id, f"{c.name} ({c.school_year})") for c in queries.classes_of(get_session(), school, open_only=True)]
+
+
+@bp.route("/<int:school_id>/students/new", methods=["GET", "POST"])
+@login_required
+def new_student(school_id: int):
+    """Add one student to a class, with a one-time password."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    form = StudentForm()
+    form.class_id.choices = _class_choices(school)
+    if form.validate_on_submit():
+        db = get_session()
+        school_class = _class(school, form.class_id.data)
+        try:
+            user, temp = services.create_user(
+                db, current_user, full_name=form.full_name.data, role=Role.STUDENT, unit=school,
+                username=form.username.data or None, school_class=school_class,
+                birth_date=form.birth_date.data, student_code=form.student_code.data or None)
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
+                                   title=_("Student account created"))
+    return render_template("school/person_form.html", school=school, form=form, role=Role.STUDENT, person=None)
+
+
+@bp.route("/<int:school_id>/people/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_person(school_id: int, user_id: int):
+    """Change a teacher's or student's details."""
+    school = load_school(school_id)
+    person = _member(school, user_id)
+    policy.require(policy.Action.MANAGE_USER, person)
+    membership = next(m for m in person.memberships if m.unit_id == school.id)
+    is_student = membership.role == Role.STUDENT
+    form_cls = StudentForm if is_student else PersonForm
+    form = form_cls(obj=person if request.method == "GET" else None)
+    if is_student:
+        form.class_id.choices = _class_choices(school)
+        if request.method == "GET":
+            form.class_id.data = membership.class_id or 0
+    del form.username
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            services.update_user(
+                db, current_user, person, full_name=form.full_name.data,
+                birth_date=form.birth_date.data if is_student else person.birth_date,
+                school_class=_class(school, form.class_id.data) if is_student else None,
+                student_code=(form.student_code.data or None) if is_student else person.student_code,
+                position=person.position if is_student else (form.position.data or None),
+                phone=person.phone if is_student else (form.phone.data or None))
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            flash(_("Changes to %(name)s saved.", name=person.full_name), "success")
+            return redirect(url_for("school.students" if is_student else "school.teachers", school_id=school.id))
+    role = Role.STUDENT if is_student else Role.TEACHER
+    return render_template("school/person_form.html", school=school, form=form, role=role, person=person)
+
+
+@bp.route("/<int:school_id>/people/<int:user_id>/active", methods=["GET", "POST"])
+@login_required
+def person_active(school_id: int, user_id: int):
+    """Confirm, then deactivate or reactivate an account (never deleted: records stay)."""
+    school = load_school(school_id)
+    person = _member(school, user_id)
+    policy.require(policy.Action.MANAGE_USER, person)
+    if request.method == "POST":
+        wanted = request.form.get("active") == "1"
+        if wanted == person.is_active_account:
+            abort(409)
+        db = get_session()
+        services.set_user_active(db, current_user, person, wanted)
+        db.commit()
+        flash(_("%(name)s can log in again.", name=person.full_name) if wanted
+              else _("%(name)s can no longer log in. Their records are kept.", name=person.full_name), "success")
+        return redirect(request.form.get("back") if request.form.get("back", "").startswith("/schools/")
+                        else url_for("school.overview", school_id=school.id))
+    return render_template("school/person_active.html", school=school, person=person)
+
+
+@bp.route("/<int:school_id>/people/<int:user_id>/password", methods=["GET", "POST"])
+@login_required
+def reset_password(school_id: int, user_id: int):
+    """Confirm, then issue a one-time password for the person."""
+    school = load_school(school_id)
+    person = _member(school, user_id)
+    policy.require(policy.Action.MANAGE_USER, person)
+    if request.method == "POST":
+        db = get_session()
+        temp = services.reset_password(db, current_user, person)
+        db.commit()
+        return render_template("school/credentials.html", school=school, accounts=[(person, temp)],
+                               title=_("New one-time password"))
+    return render_template("school/reset_password.html", school=school, person=person)
+
+
+@bp.route("/<int:school_id>/classes/<int:class_id>")
+@login_required
+def class_detail(school_id: int, class_id: int):
+    """Redirect to the student list filtered by this class."""
+    school = load_school(school_id)
+    policy.require(policy.Action.VIEW_ROSTER, school)
+    _class(school, class_id)
+    return redirect(url_for("school.students", school_id=school.id, class_id=class_id))
+
+
+@bp.route("/<int:school_id>/classes/new", methods=["GET", "POST"])
+@login_required
+def new_class(school_id: int):
+    """Open a new class for a school year."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    form = ClassForm()
+    if request.method == "GET":
+        form.school_year.data = services.current_school_year()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            school_class = services.create_class(db, current_user, school, name=form.name.data,
+                                                 grade=form.grade.data, school_year=form.school_year.data)
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            flash(_("Class %(name)s created.", name=school_class.name), "success")
+            return redirect(url_for("school.overview", school_id=school.id))
+    return render_template("school/class_form.html", school=school, form=form, school_class=None)
+
+
+@bp.route("/<int:school_id>/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_class(school_id: int, class_id: int):
+    """Rename a class, change its grade, or close it."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    school_class = _class(school, class_id)
+    form = ClassForm(obj=school_class if request.method == "GET" else None)
+    form.school_year.data = school_class.school_year  # the year of a class does not change
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            services.update_class(db, current_user, school_class, name=form.name.data, grade=form.grade.data,
+                                  is_active=form.is_active.data)
+        except services.ServiceError as error:
+            _apply_error(form, error)
+        else:
+            db.commit()
+            flash(_("Class %(name)s saved.", name=school_class.name), "success")
+            return redirect(url_for("school.overview", school_id=school.id))
+    return render_template("school/class_form.html", school=school, form=form, school_class=school_class)

@@ -1,0 +1,48 @@
+"""Flask-Babel setup: Vietnamese by default, English on request, dates in Asia/Ho_Chi_Minh."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_datetime
+from flask_login import current_user
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The user's saved language, else this browser's choice, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if getattr(current_user, "is_authenticated", False) and current_user.preferred_language in languages:
+        return current_user.preferred_language
+    chosen = session.get("lang") if request else None
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_day(value: date | datetime | None) -> str:
+    """dd/mm/yyyy; datetimes are first moved to Asia/Ho_Chi_Minh."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "dd/MM/yyyy")
+    return value.strftime("%d/%m/%Y")
+
+
+def format_moment(value: datetime | None) -> str:
+    """dd/mm/yyyy HH:mm in Asia/Ho_Chi_Minh."""
+    if value is None:
+        return ""
+    return format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def init_app(app: Flask) -> None:
+    """Attach Babel and the date filters."""
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories="translations",
+    )
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["moment"] = format_moment

@@ -1,0 +1,26 @@
+"""Run Alembic migrations from inside schoolhub."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(database_url: str | None = None, connection: Connection | None = None) -> Config:
+    """An Alembic Config pointing at migrations/ and at the given database."""
+    cfg = Config(str(MIGRATIONS / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Upgrade the database to `revision` (default: the newest)."""
+    command.upgrade(alembic_config(database_url), revision)

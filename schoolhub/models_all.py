@@ -1,0 +1,2 @@
+"""Imports every domain's models so the metadata knows all tables (Alembic, tests)."""
+from schoolhub.accounts import models as accounts_models  # noqa: F401

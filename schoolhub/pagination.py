@@ -1,0 +1,49 @@
+"""Pagination of a select(): one COUNT and one page query, whatever the table size."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+from flask import current_app, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+
+@dataclass
+class Page:
+    """One page of results and what the pager needs."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def current_page() -> int:
+    """The ?page= number, 1 when missing or not a positive integer."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+def paginate(session: Session, stmt: Select, *, scalars: bool = True, per_page: int | None = None) -> Page:
+    """Run `stmt` for the requested page."""
+    per_page = per_page or current_app.config["PER_PAGE"]
+    page = current_page()
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    last = max(1, ceil(total / per_page))
+    page = min(page, last)
+    paged = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = list(session.scalars(paged).unique()) if scalars else list(session.execute(paged))
+    return Page(items=items, page=page, per_page=per_page, total=total)

@@ -1,0 +1,86 @@
+"""Login manager, password hashing and login throttling."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from schoolhub.accounts.models import Membership, User
+from schoolhub.db import get_session
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Letters and digits that cannot be mistaken for each other on a printed sheet.
+_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+# A valid hash to compare against when the username is unknown, so timing does not tell.
+_DUMMY_HASH = None
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash (the cost is a setting, lowered only in tests)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password; spends the same effort when the user does not exist."""
+    global _DUMMY_HASH
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_hex(8))
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def temporary_password() -> str:
+    """A one-time password that reads well on paper, e.g. 'k7mp-4x9a'."""
+    raw = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def login_key() -> str:
+    """Throttle key for failed logins: the address together with the username tried."""
+    username = (request.form.get("username") or "").strip().casefold()[:40]
+    return f"{get_remote_address()}|{username}"
+
+
+def login_failed(response) -> bool:
+    """Only failed attempts (the form shown again) count towards the limit."""
+    return response.status_code == 200 and request.method == "POST"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the user named in the session, if the session's token still matches."""
+    raw_id, _, token = user_id.partition(":")
+    if not raw_id.isdigit() or not token:
+        return None
+    user = get_session().scalar(
+        select(User)
+        .where(User.id == int(raw_id))
+        .options(selectinload(User.memberships).selectinload(Membership.unit))
+    )
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    """Attach CSRF protection, Flask-Login and Flask-Limiter."""
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    limiter.init_app(app)
