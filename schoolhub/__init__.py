@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         LANGUAGES=("vi", "en"),
         PER_PAGE=25,
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=None,  # None: Secure in production, unless set explicitly
+        REMEMBER_COOKIE_SECURE=None,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=timedelta(days=30),
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -56,13 +58,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`) or SECRET_KEY in "
                 "instance/config.py."
             )
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
-        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config[key] is None:
+            app.config[key] = production
 
     os.makedirs(app.instance_path, exist_ok=True)
 
     from schoolhub import cli, db, errors, i18n, security, todo, views_common
-    from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
+    from schoolhub.accounts import todos, views_admin, views_auth, views_roster, views_school  # noqa: F401  (todos registers providers)
 
     db.init_app(app)
     i18n.init_app(app)

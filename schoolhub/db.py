@@ -70,11 +70,24 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def make_engine(url: str) -> Engine:
     """An engine for the configured URL (SQLite file or PostgreSQL)."""
     kwargs: dict = {}
-    if url.startswith("sqlite"):
+    sqlite = url.startswith("sqlite")
+    if sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
     else:
         kwargs["pool_pre_ping"] = True
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if sqlite:
+        # pysqlite opens transactions lazily and so breaks SAVEPOINT; let SQLAlchemy
+        # emit BEGIN itself (the recipe from SQLAlchemy's SQLite documentation).
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection, connection_record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def init_app(app: Flask) -> None:

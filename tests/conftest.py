@@ -89,10 +89,13 @@ def app(_app, database_url) -> Iterator:
 
 @pytest.fixture
 def db(app) -> Iterator[Session]:
-    """A session on the test's transaction, for factories and assertions."""
+    """A session on the test's transaction, for factories and assertions.
+
+    No app context stays pushed during the test: each client request gets its
+    own, as in production (Flask would otherwise reuse one and its `g`).
+    """
     session = app.extensions["schoolhub.sessionmaker"]()
-    with app.app_context():
-        yield session
+    yield session
     session.close()
 
 
@@ -111,9 +114,22 @@ def csrf_client(app):
 class Factory:
     """Builds units, classes and users in the test's transaction."""
 
-    def __init__(self, db: Session):
+    def __init__(self, db: Session, app):
         self.db = db
+        self.app = app
         self._n = 0
+
+    def __getattribute__(self, name):
+        attr = object.__getattribute__(self, name)
+        if callable(attr) and not name.startswith("_"):
+            app = object.__getattribute__(self, "app")
+
+            def in_context(*args, **kwargs):
+                with app.app_context():
+                    return attr(*args, **kwargs)
+
+            return in_context
+        return attr
 
     def _next(self) -> int:
         self._n += 1
@@ -161,8 +177,8 @@ class Factory:
 
 
 @pytest.fixture
-def factory(db) -> Factory:
-    return Factory(db)
+def factory(db, app) -> Factory:
+    return Factory(db, app)
 
 
 class World:
@@ -227,3 +243,18 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", _before)
 
     return _counter
+
+
+@pytest.fixture
+def build_app(database_url):
+    """Build an extra app with its own config (configuration tests only)."""
+    built = []
+
+    def _build(config: dict):
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, **config})
+        built.append(app)
+        return app
+
+    yield _build
+    for app in built:
+        app.extensions["schoolhub.engine"].dispose()

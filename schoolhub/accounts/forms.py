@@ -9,6 +9,7 @@ from wtforms import BooleanField, DateField, IntegerField, PasswordField, Select
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from schoolhub.accounts.models import SchoolLevel
+from schoolhub.once import OnceMixin
 
 LEVEL_LABELS = {
     SchoolLevel.MAM_NON: _l("Pre-school"),
@@ -47,7 +48,7 @@ class ChangePasswordForm(Form):
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(_REQUIRED), EqualTo("password", message=_l("The two passwords do not match."))])
 
 
-class SchoolForm(Form):
+class SchoolForm(OnceMixin, Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(_REQUIRED), Length(min=2, max=20, message=_l("Between 2 and 20 characters.")),
         Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Only unaccented letters, digits, dash and underscore.")),
@@ -58,14 +59,14 @@ class SchoolForm(Form):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300, message=_TOO_LONG)])
 
 
-class AppointAdminForm(Form):
+class AppointAdminForm(OnceMixin, Form):
     existing_username = StringField(_l("Username of an existing account"), validators=[Optional(), Length(max=40, message=_TOO_LONG)])
     full_name = StringField(_l("Full name (new account)"), validators=[Optional(), Length(max=120, message=_TOO_LONG)])
     username = StringField(_l("Username (leave empty to make one from the name)"), validators=[
         Optional(), Regexp(USERNAME_PATTERN, message=_USERNAME_MSG)])
 
 
-class PersonForm(Form):
+class PersonForm(OnceMixin, Form):
     full_name = _name_field(_l("Full name"))
     username = StringField(_l("Username (leave empty to make one from the name)"), validators=[
         Optional(), Regexp(USERNAME_PATTERN, message=_USERNAME_MSG)])
@@ -74,7 +75,7 @@ class PersonForm(Form):
                                                 Regexp(r"^[0-9 +().-]*$", message=_l("Only digits, spaces and + ( ) . -"))])
 
 
-class StudentForm(Form):
+class StudentForm(OnceMixin, Form):
     full_name = _name_field(_l("Full name"))
     username = StringField(_l("Username (leave empty to make one from the name)"), validators=[
         Optional(), Regexp(USERNAME_PATTERN, message=_USERNAME_MSG)])
@@ -83,7 +84,7 @@ class StudentForm(Form):
     student_code = StringField(_l("Student code"), validators=[Optional(), Length(max=30, message=_TOO_LONG)])
 
 
-class ClassForm(Form):
+class ClassForm(OnceMixin, Form):
     name = StringField(_l("Class name"), validators=[DataRequired(_REQUIRED), Length(max=30, message=_TOO_LONG)])
     grade = IntegerField(_l("Grade"), validators=[
         InputRequired(_l("Enter the grade as a number.")),
