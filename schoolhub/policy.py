@@ -45,8 +45,11 @@ def roles(user) -> set[Role]:
 
 
 def is_related(user, unit: OrgUnit) -> bool:
-    """True when the unit is one of the user's own or lies under one (else it is private: 404)."""
-    return any(m.unit.contains(unit) for m in memberships(user))
+    """True when the unit is one of the user's own, lies under one, or lies above one.
+
+    Anything else (a sibling school, another commune) is private: views answer 404.
+    """
+    return any(m.unit.contains(unit) or unit.contains(m.unit) for m in memberships(user))
 
 
 def _manage_schools(user, commune: OrgUnit) -> bool:

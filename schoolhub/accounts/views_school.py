@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
+from wtforms import SelectChoice
 
 from schoolhub import policy
 from schoolhub.accounts import queries, services
@@ -122,8 +123,8 @@ def new_teacher(school_id: int):
 
 
 def _class_choices(school: OrgUnit):
-    return [(0, _("— choose a class —"))] + [
-        (c.id, f"{c.name} ({c.school_year})") for c in queries.classes_of(get_session(), school, open_only=True)]
+    return [SelectChoice(0, _("— choose a class —"))] + [
+        SelectChoice(c.id, f"{c.name} ({c.school_year})") for c in queries.classes_of(get_session(), school, open_only=True)]
 
 
 @bp.route("/<int:school_id>/students/new", methods=["GET", "POST"])
