@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-browser translations extract-messages lint clean
+.PHONY: run test test-browser translations extract-messages lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 
 # Catalogs are committed as .po; the binary .mo files are built here.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d schoolhub/translations 2>/dev/null || $(BIN)/pybabel compile -q -d schoolhub/translations
+	$(BIN)/pybabel compile -d schoolhub/translations
 
 instance/config.py:
 	mkdir -p instance
@@ -34,12 +34,20 @@ test: $(VENV)/.installed translations
 test-browser: $(VENV)/.installed translations
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
+# The catalog headers are kept: they carry the charset and the plural rule (vi: nplurals=1; plural=0).
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o schoolhub/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i schoolhub/translations/messages.pot -d schoolhub/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o schoolhub/translations/messages.pot --no-location --sort-output --project schoolhub .
+	for lang in vi en; do \
+	  test -f schoolhub/translations/$$lang/LC_MESSAGES/messages.po || \
+	  $(BIN)/pybabel init -i schoolhub/translations/messages.pot -d schoolhub/translations -l $$lang; \
+	done
+	$(BIN)/pybabel update -i schoolhub/translations/messages.pot -d schoolhub/translations --no-fuzzy-matching
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check schoolhub tests
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+bench: $(VENV)/.installed translations
+	$(BIN)/python tests/bench_pages.py
