@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from schoolhub.accounts import services
+from schoolhub.accounts.cli_roster import import_roster_command
 from schoolhub.accounts.models import OrgUnit, Role, User
 from schoolhub.db import get_session
 
@@ -20,6 +22,7 @@ def _db():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the database to the newest migration."""
     from schoolhub.migrate import upgrade
@@ -29,6 +32,7 @@ def init_db_command():
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", default="schoolhub57", show_default=True, help="Password of every demo account.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_demo_command(password: str, if_empty: bool):
@@ -48,6 +52,7 @@ def seed_demo_command(password: str, if_empty: bool):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="Full name, with diacritics.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), help="Role to grant.")
@@ -86,6 +91,7 @@ def create_user_command(username, full_name, role, unit_code, password):
 
 
 @click.command("backup")
+@with_appcontext
 def backup_command():
     """Copy the SQLite database (consistently, while the app runs) and the uploads into instance/backups/."""
     url = current_app.config["DATABASE_URL"]
@@ -108,5 +114,5 @@ def backup_command():
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db_command, seed_demo_command, create_user_command, backup_command):
+    for command in (init_db_command, seed_demo_command, create_user_command, backup_command, import_roster_command):
         app.cli.add_command(command)

@@ -5,7 +5,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from schoolhub.accounts.models import SchoolLevel
@@ -54,7 +54,7 @@ class SchoolForm(OnceMixin, Form):
         Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Only unaccented letters, digits, dash and underscore.")),
     ])
     name = StringField(_l("School name"), validators=[DataRequired(_REQUIRED), Length(max=200, message=_TOO_LONG)])
-    level = SelectField(_l("Level"), choices=[(lvl.value, label) for lvl, label in LEVEL_LABELS.items()],
+    level = SelectField(_l("Level"), choices=[SelectChoice(lvl.value, label) for lvl, label in LEVEL_LABELS.items()],
                         validators=[DataRequired(_REQUIRED)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300, message=_TOO_LONG)])
 
@@ -97,6 +97,7 @@ class ClassForm(OnceMixin, Form):
 class ImportForm(Form):
     file = FileField(_l("Class list (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file."))])
     kind = SelectField(_l("This list contains"), choices=[
-        ("auto", _l("Recognise automatically")), ("students", _l("Students")), ("teachers", _l("Teachers and staff"))])
+        SelectChoice("auto", _l("Recognise automatically")), SelectChoice("students", _l("Students")),
+        SelectChoice("teachers", _l("Teachers and staff"))])
     class_id = SelectField(_l("Class for rows that name none"), coerce=int, default=0)
     create_classes = BooleanField(_l("Create classes named in the file that do not exist yet"))

@@ -1,16 +1,146 @@
-"""Roster import: upload a class list, preview every row, commit all or nothing."""
+"""Roster import: upload a class list, preview every row, commit all or nothing, print the passwords."""
 from __future__ import annotations
 
-from flask import Blueprint
-from flask_login import login_required
+import json
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from schoolhub import policy
+from schoolhub.accounts import roster_services, services
+from schoolhub.accounts.forms import ImportForm
+from schoolhub.accounts.models import OrgUnit, SchoolClass
+from schoolhub.accounts.roster import RosterError
+from schoolhub.accounts.views_school import load_school
+from schoolhub.db import get_session
 
 bp = Blueprint("roster", __name__, url_prefix="/schools")
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+STALE_AFTER = 24 * 3600  # uploads never committed are removed after a day
+
+
+def _import_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sweep(folder: Path) -> None:
+    """Remove uploads (and used-token markers) older than a day."""
+    cutoff = time.time() - STALE_AFTER
+    for item in folder.iterdir():
+        try:
+            if item.is_file() and item.stat().st_mtime < cutoff:
+                item.unlink()
+        except OSError:
+            pass  # another request removed it first
+
+
+def _class_choices(school: OrgUnit):
+    classes = get_session().scalars(
+        select(SchoolClass).where(SchoolClass.school_id == school.id,
+                                  SchoolClass.school_year == services.current_school_year(),
+                                  SchoolClass.is_active.is_(True))
+        .order_by(SchoolClass.grade, SchoolClass.name))
+    return [SelectChoice(0, _("— none: the file names the classes —"))] + [SelectChoice(c.id, c.name) for c in classes]
 
 
 @bp.route("/<int:school_id>/import", methods=["GET", "POST"])
 @login_required
 def upload(school_id: int):
-    """Upload form (filled in by the roster import work)."""
-    from flask import abort
+    """Upload a class or staff list, then show the preview of every row."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    form = ImportForm()
+    form.class_id.choices = _class_choices(school)
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        data = upload_file.read(current_app.config.get("MAX_CONTENT_LENGTH") or -1)
+        options = {"school_id": school.id, "kind": form.kind.data, "class_id": form.class_id.data or None,
+                   "create_classes": bool(form.create_classes.data),
+                   "filename": os.path.basename(upload_file.filename or "")[:200]}
+        try:
+            plan = roster_services.preview_import(
+                get_session(), school, data, kind=options["kind"], class_id=options["class_id"],
+                create_classes=options["create_classes"])
+        except RosterError as error:
+            form.file.errors = list(form.file.errors) + [str(error.message)]
+        except services.ServiceError as error:
+            field = getattr(form, error.field or "", None) or form.file
+            field.errors = list(field.errors) + [str(error.message)]
+        else:
+            token = None
+            if plan.ok:
+                token = secrets.token_hex(16)
+                folder = _import_dir()
+                _sweep(folder)
+                (folder / f"{token}.{plan.roster.format}").write_bytes(data)
+                (folder / f"{token}.json").write_text(
+                    json.dumps({**options, "format": plan.roster.format, "actor_id": current_user.id}))
+            return render_template("school/import_preview.html", school=school, plan=plan, token=token,
+                                   filename=options["filename"])
+    return render_template("school/import_upload.html", school=school, form=form)
 
-    abort(404)
+
+def _load_upload(school: OrgUnit, token: str) -> tuple[dict, Path, Path]:
+    """The stored options and file paths of a token; 404 unless it is this school's."""
+    if not _TOKEN.match(token):
+        abort(404)
+    folder = _import_dir()
+    meta_path = folder / f"{token}.json"
+    try:
+        options = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        abort(404)
+    if options.get("school_id") != school.id or options.get("format") not in ("xlsx", "csv"):
+        abort(404)
+    return options, folder / f"{token}.{options['format']}", folder / f"{token}.used"
+
+
+@bp.route("/<int:school_id>/import/<token>", methods=["POST"])
+@login_required
+def commit(school_id: int, token: str):
+    """Create every account of the previewed file in one transaction, then print the passwords."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    options, data_path, used_path = _load_upload(school, token)
+    # Claim the token atomically: a double submit (or two tabs) finds the marker and gets 409.
+    try:
+        fd = os.open(used_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        abort(409)
+    os.close(fd)
+    try:
+        data = data_path.read_bytes()
+    except OSError:
+        abort(409)
+    db = get_session()
+    try:
+        result = roster_services.commit_import(
+            db, current_user, school, data, kind=options["kind"], class_id=options.get("class_id"),
+            create_classes=bool(options.get("create_classes")), filename=options.get("filename", ""))
+    except (roster_services.ImportRejected, RosterError, services.ServiceError) as error:
+        db.rollback()
+        used_path.unlink(missing_ok=True)
+        if isinstance(error, roster_services.ImportRejected):
+            # Something changed since the preview (e.g. a class was closed): show the rows again.
+            return render_template("school/import_preview.html", school=school, plan=error.plan, token=None,
+                                   filename=options.get("filename", "")), 409
+        abort(409)
+    except Exception:
+        db.rollback()
+        used_path.unlink(missing_ok=True)
+        raise
+    db.commit()
+    data_path.unlink(missing_ok=True)
+    return render_template("school/import_sheet.html", school=school, result=result,
+                           filename=options.get("filename", ""))
