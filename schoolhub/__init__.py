@@ -24,7 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         UPLOAD_DIR=str(instance / "uploads"),
         BACKUP_DIR=str(instance / "backups"),
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
-        PASSWORD_HASH_METHOD="scrypt",
+        PASSWORD_HASH_METHOD="scrypt",  # Werkzeug's default cost: n=2**15, r=8, p=1
+        TEMP_PASSWORD_HASH_METHOD="scrypt:2048:8:1",
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_ENABLED=True,
         LOGIN_FAILURES_PER_USER="10 per 15 minutes",

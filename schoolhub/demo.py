@@ -67,7 +67,7 @@ def seed_demo(db: Session, password: str) -> dict[str, User]:
                 _person(db, pw, _free(full, used), full, school, Role.STUDENT, school_class, born)
         if code == "THCS-BC":
             accounts["demo.admin"] = _person(db, pw, "demo.admin", "Phan Đức Quân", school, Role.SCHOOL_ADMIN)
-            accounts["demo.teacher"] = _person(db, pw, "demo.teacher", "Lê Bảo Yến", school, Role.TEACHER)
+            accounts["demo.teacher"] = _person(db, pw, "demo.teacher", "Trần Thị Ngọc Ánh", school, Role.TEACHER)
             seven_a = next(c for c in classes if c.name == "7A")
             accounts["demo.student"] = _person(db, pw, "demo.student", "Nguyễn Minh Khoa", school, Role.STUDENT,
                                                seven_a, date(start_year - 12, 3, 14))

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_datetime
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 babel = Babel()
@@ -44,5 +45,9 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories="translations",
     )
+    # Flask-Babel's LazyString claims to be safe HTML (__html__ returns the raw
+    # text), so a lazy message quoting user input would skip autoescaping.
+    # Turning it into a plain str before output puts it back under escaping.
+    app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment

@@ -26,9 +26,15 @@ _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _DUMMY_HASH = None
 
 
-def hash_password(password: str) -> str:
-    """A salted scrypt hash (the cost is a setting, lowered only in tests)."""
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+def hash_password(password: str, *, temporary: bool = False) -> str:
+    """A salted scrypt hash (the cost is a setting, lowered only in tests).
+
+    One-time passwords are random (about 49 bits), valid until first login and
+    may be issued by the hundred in one roster import, so they use the cheaper
+    TEMP_PASSWORD_HASH_METHOD; passwords people choose get the full cost.
+    """
+    key = "TEMP_PASSWORD_HASH_METHOD" if temporary else "PASSWORD_HASH_METHOD"
+    return generate_password_hash(password, method=current_app.config[key])
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -43,9 +49,9 @@ def verify_password(user: User | None, password: str) -> bool:
 
 
 def temporary_password() -> str:
-    """A one-time password that reads well on paper, e.g. 'k7mp-4x9a'."""
-    raw = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
+    """A one-time password that reads well on paper, e.g. 'k7mpq-4x9az' (10 of 31 symbols)."""
+    raw = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
 
 
 def login_key() -> str:

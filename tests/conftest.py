@@ -45,6 +45,7 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap in tests only; production keeps the default cost
+    "TEMP_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     "UPLOAD_DIR": str(_TMP / "uploads"),
     "BACKUP_DIR": str(_TMP / "backups"),
     "RATELIMIT_STORAGE_URI": "memory://",

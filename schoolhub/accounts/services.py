@@ -168,7 +168,7 @@ def create_user(session: Session, actor: User | None, *, full_name: str, role: R
         validate_password(password)
     user = User(
         username=username, full_name=full_name, name_folded=fold(full_name),
-        password_hash=hash_password(password), must_change_password=temp is not None,
+        password_hash=hash_password(password, temporary=temp is not None), must_change_password=temp is not None,
         birth_date=birth_date, gender=gender, student_code=student_code, phone=phone, position=position,
     )
     session.add(user)
@@ -224,7 +224,7 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
 def reset_password(session: Session, actor: User, user: User) -> str:
     """Issue a one-time password; the user must choose a new one at next login."""
     temp = temporary_password()
-    user.password_hash = hash_password(temp)
+    user.password_hash = hash_password(temp, temporary=True)
     user.must_change_password = True
     user.rotate_session_token()
     session.flush()
