@@ -1,0 +1,70 @@
+"""Vietnamese folding and usernames, on fixed pairs and on open-ended input."""
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schoolhub.accounts.usernames import USERNAME_RE, base_username
+from schoolhub.textfold import fold, nfc
+
+
+@pytest.mark.parametrize(("text", "folded"), [
+    ("Chuyển đổi số", "chuyen doi so"),
+    ("ĐỔI MỚI SÁNG TẠO", "doi moi sang tao"),
+    ("  Trường   THCS\tBình Chương ", "truong thcs binh chuong"),
+    (unicodedata.normalize("NFD", "Nguyễn Đức Quân"), "nguyen duc quan"),
+    ("", ""),
+    (None, ""),
+])
+def test_fold_pairs(text, folded):
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize(("name", "username"), [
+    ("Nguyễn Đức Quân", "quannd"),
+    ("Đỗ Thành Lộc", "locdt"),
+    ("Lê Thị Thu Hà", "haltt"),
+    ("Ân", "anh"),  # too short: padded to three letters
+    ("<script>", "script"),
+    ("!!!", "user"),
+])
+def test_base_username_pairs(name, username):
+    assert base_username(name) == username
+
+
+@given(st.text(max_size=200))
+def test_fold_is_ascii_friendly_and_stable(text):
+    once = fold(text)
+    assert fold(once) == once
+    assert "đ" not in once and "Đ" not in once
+    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+
+
+@given(st.text(max_size=200))
+def test_base_username_is_always_a_valid_username(name):
+    assert USERNAME_RE.match(base_username(name))
+
+
+@given(st.text(max_size=300))
+def test_nfc_trims_and_normalises(text):
+    out = nfc(text)
+    assert out == out.strip() and unicodedata.is_normalized("NFC", out)
+
+
+def test_oversized_upload_gets_a_friendly_413(world, login_as, app):
+    c = login_as(world.admin)
+    old = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        r = c.post(f"/schools/{world.school.id}/import",
+                   data={"file": (io.BytesIO(b"x" * 20_000), "lop.csv"), "kind": "auto", "class_id": "0"},
+                   content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+    assert r.status_code == 413
+    html = r.get_data(as_text=True)
+    assert "<main" in html and "413" in html
