@@ -65,14 +65,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from schoolhub import cli, db, errors, i18n, security, todo, views_common
-    from schoolhub.accounts import todos, views_admin, views_auth, views_roster, views_school  # noqa: F401  (todos registers providers)
+    from schoolhub import cli, db, errors, i18n, security, views_common, worklist
+    from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
+    from schoolhub.accounts import worklist as accounts_worklist  # noqa: F401  (registers providers)
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    todo.init_app(app)
+    worklist.init_app(app)
     views_common.init_app(app)
     app.register_blueprint(views_auth.bp)
     app.register_blueprint(views_admin.bp)

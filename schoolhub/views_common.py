@@ -11,7 +11,7 @@ from schoolhub.accounts import queries
 from schoolhub.accounts.models import Role, UnitKind
 from schoolhub.accounts.views_auth import safe_next
 from schoolhub.db import get_session
-from schoolhub.todo import items_for
+from schoolhub.worklist import items_for
 
 bp = Blueprint("core", __name__)
 
@@ -52,7 +52,7 @@ def home():
         counts=counts,
         totals=totals,
         student_ms=student_ms,
-        todos=items_for(current_user),
+        waiting=items_for(current_user),
     )
 
 

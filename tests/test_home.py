@@ -7,7 +7,7 @@ from schoolhub.accounts.models import Role
 
 
 def _badge(html: str) -> int:
-    return int(re.search(r'class="todo-badge"[^>]*>.*?<span class="count">(\d+)</span>', html, re.S).group(1))
+    return int(re.search(r'class="waiting-badge"[^>]*>.*?<span class="count">(\d+)</span>', html, re.S).group(1))
 
 
 def test_officer_home_lists_schools_with_counts_and_totals(world, factory, login_as, db):
@@ -29,7 +29,7 @@ def test_officer_todo_counts_schools_without_admin(world, factory, login_as, db)
     db.commit()
     html = c.get("/").get_data(as_text=True)
     assert _badge(html) == 2
-    assert f"/communes/{world.commune.id}/schools" in html.split('id="todo"', 1)[1]
+    assert f"/communes/{world.commune.id}/schools" in html.split('id="waiting"', 1)[1]
 
 
 def test_admin_todo_counts_empty_classes(world, factory, login_as, db):

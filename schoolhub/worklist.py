@@ -1,7 +1,7 @@
 """The to-do list: what waits for the current user, fed by every feature.
 
 A feature registers a provider, a function of (session, user) that returns
-`TodoItem`s; the header shows their count and the home page lists them.
+`WorkItem`s; the header shows their count and the home page lists them.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from schoolhub.db import get_session
 
 
 @dataclass(frozen=True)
-class TodoItem:
+class WorkItem:
     """One thing waiting for the user: a sentence, a link, and how many it covers."""
 
     text: str
@@ -32,22 +32,22 @@ def provider(func: Callable) -> Callable:
     return func
 
 
-def items_for(user) -> list[TodoItem]:
+def items_for(user) -> list[WorkItem]:
     """Every to-do of the user, computed once per request."""
     if not getattr(user, "is_authenticated", False):
         return []
-    if "todo_items" not in g:
+    if "work_items" not in g:
         session = get_session()
-        found: list[TodoItem] = []
+        found: list[WorkItem] = []
         for func in PROVIDERS:
             found.extend(func(session, user))
-        g.todo_items = found
-    return g.todo_items
+        g.work_items = found
+    return g.work_items
 
 
 def init_app(app: Flask) -> None:
     """Expose the to-do count to every template."""
 
     @app.context_processor
-    def _todo_count():
-        return {"todo_items": lambda: items_for(current_user)}
+    def _work_count():
+        return {"work_items": lambda: items_for(current_user)}

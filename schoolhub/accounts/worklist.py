@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session, aliased
 
 from schoolhub import policy
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind
-from schoolhub.todo import TodoItem, provider
+from schoolhub.worklist import WorkItem, provider
 
 
 @provider
-def schools_without_admin(session: Session, user) -> list[TodoItem]:
+def schools_without_admin(session: Session, user) -> list[WorkItem]:
     """Officer: active schools of the commune that have no admin yet."""
     items = []
     for m in policy.memberships(user):
@@ -26,14 +26,14 @@ def schools_without_admin(session: Session, user) -> list[TodoItem]:
                    OrgUnit.is_active.is_(True), admin.id.is_(None))
         )
         if n:
-            items.append(TodoItem(
+            items.append(WorkItem(
                 ngettext("%(num)d school has no admin yet: appoint one", "%(num)d schools have no admin yet: appoint one", n),
                 url_for("admin.schools", commune_id=m.unit.id), n))
     return items
 
 
 @provider
-def empty_classes(session: Session, user) -> list[TodoItem]:
+def empty_classes(session: Session, user) -> list[WorkItem]:
     """School admin: open classes with no students, waiting for their list to be imported."""
     items = []
     for m in policy.memberships(user):
@@ -46,7 +46,7 @@ def empty_classes(session: Session, user) -> list[TodoItem]:
             .where(SchoolClass.school_id == m.unit.id, SchoolClass.is_active.is_(True), student.id.is_(None))
         )
         if n:
-            items.append(TodoItem(
+            items.append(WorkItem(
                 ngettext("%(num)d class has no students yet: import its list", "%(num)d classes have no students yet: import their lists", n),
                 url_for("roster.upload", school_id=m.unit.id), n))
     return items
