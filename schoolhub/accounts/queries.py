@@ -64,9 +64,12 @@ def class_sizes(session: Session, class_ids: list[int]) -> dict[int, int]:
     return {cid: n for cid, n in rows}
 
 
-def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False) -> list[SchoolClass]:
-    """A school's classes, newest school year first, then by grade and name."""
+def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
+               school_year: str | None = None) -> list[SchoolClass]:
+    """A school's classes (optionally of one school year), newest year first, then by grade and name."""
     stmt = select(SchoolClass).where(SchoolClass.school_id == school.id)
+    if school_year:
+        stmt = stmt.where(SchoolClass.school_year == school_year)
     if open_only:
         stmt = stmt.where(SchoolClass.is_active.is_(True))
     return list(session.scalars(stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))

@@ -11,13 +11,12 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from schoolhub import policy
-from schoolhub.accounts import roster_services, services
+from schoolhub.accounts import queries, roster_services, services
 from schoolhub.accounts.forms import ImportForm
-from schoolhub.accounts.models import OrgUnit, SchoolClass
+from schoolhub.accounts.models import OrgUnit
 from schoolhub.accounts.roster import RosterError
 from schoolhub.accounts.views_school import load_school
 from schoolhub.db import get_session
@@ -46,11 +45,7 @@ def _sweep(folder: Path) -> None:
 
 
 def _class_choices(school: OrgUnit):
-    classes = get_session().scalars(
-        select(SchoolClass).where(SchoolClass.school_id == school.id,
-                                  SchoolClass.school_year == services.current_school_year(),
-                                  SchoolClass.is_active.is_(True))
-        .order_by(SchoolClass.grade, SchoolClass.name))
+    classes = queries.classes_of(get_session(), school, open_only=True, school_year=services.current_school_year())
     return [SelectChoice(0, _("— none: the file names the classes —"))] + [SelectChoice(c.id, c.name) for c in classes]
 
 
