@@ -65,19 +65,25 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from schoolhub import cli, db, errors, i18n, security, views_common, worklist
+    from schoolhub import cli, db, errors, i18n, markup, security, views_common, worklist
     from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
     from schoolhub.accounts import worklist as accounts_worklist  # noqa: F401  (registers providers)
+    from schoolhub.lessons import views as lessons_views
+    from schoolhub.lessons import views_files, views_history  # noqa: F401  (routes on the lessons blueprint)
+    from schoolhub.lessons import worklist as lessons_worklist  # noqa: F401  (registers providers)
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    markup.init_app(app)
     worklist.init_app(app)
     views_common.init_app(app)
     app.register_blueprint(views_auth.bp)
     app.register_blueprint(views_admin.bp)
     app.register_blueprint(views_school.bp)
     app.register_blueprint(views_roster.bp)
+    app.register_blueprint(lessons_views.bp)
+    app.register_blueprint(views_files.files_bp)
     cli.init_app(app)
     return app

@@ -1,2 +1,3 @@
 """Imports every domain's models so the metadata knows all tables (Alembic, tests)."""
 from schoolhub.accounts import models as accounts_models  # noqa: F401
+from schoolhub.lessons import models as lessons_models  # noqa: F401

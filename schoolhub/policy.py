@@ -13,6 +13,7 @@ from flask import abort
 from flask_login import current_user
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
+from schoolhub.lessons.models import LessonStatus, Visibility
 
 
 class Action(enum.StrEnum):
@@ -25,6 +26,12 @@ class Action(enum.StrEnum):
     MANAGE_PEOPLE = "manage_people"  # obj: school — teachers, students, classes, imports
     MANAGE_USER = "manage_user"  # obj: user — edit, deactivate, reset password
     VIEW_AUDIT = "view_audit"  # obj: unit
+    CREATE_LESSON = "create_lesson"  # obj: school
+    VIEW_LESSON = "view_lesson"  # obj: lesson — also asked for anonymous visitors (public lessons)
+    EDIT_LESSON = "edit_lesson"  # obj: lesson — content, attachments, status, revisions
+    MARK_CORE = "mark_core"  # obj: lesson — the "core Resolution 57 material" flag
+    COPY_LESSON = "copy_lesson"  # obj: lesson — into one's own school as a new draft
+    VIEW_READERS = "view_readers"  # obj: lesson — reader counts by role
 
 
 def memberships(user) -> list[Membership]:
@@ -95,6 +102,56 @@ def _view_audit(user, unit: OrgUnit) -> bool:
     return has_role(user, Role.OFFICER, unit) or has_role(user, Role.SCHOOL_ADMIN, unit)
 
 
+def _create_lesson(user, school: OrgUnit) -> bool:
+    return school.kind == UnitKind.SCHOOL and (
+        has_role(user, Role.TEACHER, school) or has_role(user, Role.SCHOOL_ADMIN, school))
+
+
+def lesson_schools(user) -> list[OrgUnit]:
+    """The schools where the user may write lessons (teacher or school admin there)."""
+    seen: dict[int, OrgUnit] = {}
+    for m in memberships(user):
+        if m.role in (Role.TEACHER, Role.SCHOOL_ADMIN) and m.unit.kind == UnitKind.SCHOOL:
+            seen.setdefault(m.unit.id, m.unit)
+    return list(seen.values())
+
+
+def _is_author_or_admin(user, lesson) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return lesson.author_id == user.id or has_role(user, Role.SCHOOL_ADMIN, lesson.school)
+
+
+def _view_lesson(user, lesson) -> bool:
+    if lesson.status != LessonStatus.PUBLISHED:
+        # Drafts and archived lessons: only the author and the school's admins.
+        return _is_author_or_admin(user, lesson)
+    if lesson.visibility == Visibility.PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if lesson.visibility == Visibility.COMMUNE:
+        return lesson.school.parent is not None and is_related(user, lesson.school.parent)
+    return is_related(user, lesson.school)
+
+
+def _edit_lesson(user, lesson) -> bool:
+    return _is_author_or_admin(user, lesson)
+
+
+def _mark_core(user, lesson) -> bool:
+    return has_role(user, Role.SCHOOL_ADMIN, lesson.school) or has_role(user, Role.OFFICER, lesson.school)
+
+
+def _copy_lesson(user, lesson) -> bool:
+    return (lesson.is_published and lesson.visibility in (Visibility.COMMUNE, Visibility.PUBLIC)
+            and _view_lesson(user, lesson) and bool(lesson_schools(user)))
+
+
+def _view_readers(user, lesson) -> bool:
+    return _is_author_or_admin(user, lesson) or has_role(user, Role.OFFICER, lesson.school)
+
+
 RULES: dict[Action, Callable] = {
     Action.MANAGE_SCHOOLS: _manage_schools,
     Action.APPOINT_SCHOOL_ADMIN: _appoint_admin,
@@ -103,15 +160,25 @@ RULES: dict[Action, Callable] = {
     Action.MANAGE_PEOPLE: _manage_people,
     Action.MANAGE_USER: _manage_user,
     Action.VIEW_AUDIT: _view_audit,
+    Action.CREATE_LESSON: _create_lesson,
+    Action.VIEW_LESSON: _view_lesson,
+    Action.EDIT_LESSON: _edit_lesson,
+    Action.MARK_CORE: _mark_core,
+    Action.COPY_LESSON: _copy_lesson,
+    Action.VIEW_READERS: _view_readers,
 }
+
+# Rules that also answer for anonymous visitors (public material).
+ANONYMOUS_RULES = {Action.VIEW_LESSON}
 
 
 def can(action: Action | str, obj=None, user=None) -> bool:
     """True when `user` (default: the current user) may do `action` to `obj`."""
     user = current_user if user is None else user
-    if user is None or not getattr(user, "is_authenticated", False):
+    action = Action(action)
+    if (user is None or not getattr(user, "is_authenticated", False)) and action not in ANONYMOUS_RULES:
         return False
-    return bool(RULES[Action(action)](user, obj))
+    return bool(RULES[action](user, obj))
 
 
 def require(action: Action | str, obj=None, user=None) -> None:

@@ -11,6 +11,7 @@ from schoolhub.accounts import queries
 from schoolhub.accounts.models import Role, UnitKind
 from schoolhub.accounts.views_auth import safe_next
 from schoolhub.db import get_session
+from schoolhub.lessons import queries as lesson_queries
 from schoolhub.worklist import items_for
 
 bp = Blueprint("core", __name__)
@@ -43,6 +44,8 @@ def home():
     school_classes = {sid: queries.classes_of(db, school, open_only=True) for sid, school in staff_schools.items()}
     sizes = queries.class_sizes(db, [c.id for cls in school_classes.values() for c in cls])
     student_ms = [m for m in ms if m.role == Role.STUDENT]
+    latest = list(db.scalars(lesson_queries.search(current_user).limit(5)))
+    informed = {commune.id: lesson_queries.informed_teachers(db, commune) for commune in communes}
     return render_template(
         "home/index.html",
         officer_schools=officer_schools,
@@ -53,6 +56,9 @@ def home():
         totals=totals,
         student_ms=student_ms,
         waiting=items_for(current_user),
+        latest_lessons=latest,
+        informed=informed,
+        can_write=bool(policy.lesson_schools(current_user)),
     )
 
 

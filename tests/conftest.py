@@ -176,6 +176,22 @@ class Factory:
         self.db.flush()
         return user
 
+    def lesson(self, school: OrgUnit, author: User, *, title: str = "Bài học thử", body: str = "Nội dung bài học.",
+               status: str = "published", visibility: str = "commune", is_core: bool = False, **fields):
+        """A lesson made through the services, as a teacher would make it."""
+        from schoolhub.lessons import services as lesson_services
+        from schoolhub.lessons.models import LessonStatus, Visibility
+
+        data = lesson_services.LessonInput(title=title, body=body, visibility=Visibility(visibility), **fields)
+        lesson = lesson_services.create_lesson(self.db, author, school, data)
+        if status != "draft":
+            lesson_services.set_status(self.db, author, lesson, LessonStatus.PUBLISHED)
+        if status == "archived":
+            lesson_services.set_status(self.db, author, lesson, LessonStatus.ARCHIVED)
+        lesson.is_core = is_core
+        self.db.commit()
+        return lesson
+
 
 @pytest.fixture
 def factory(db, app) -> Factory:

@@ -6,6 +6,8 @@ LOGIN = redirected to the login page.
 """
 from __future__ import annotations
 
+import io
+
 import pytest
 
 LOGIN = "login"
@@ -48,6 +50,28 @@ MATRIX = {
     "roster.upload": ("GET", "/schools/{school}/import", ADMIN_ONLY),
     # A token that was never issued: even the school's admin gets 404.
     "roster.commit": ("POST", "/schools/{school}/import/{token}", row(LOGIN, 403, 403, 404, 404, 403, 404)),
+    # Lessons. {lesson}: published, for school THCS-A only, written by `teacher`, with one picture
+    # attached. A POST without data changes nothing (400, or a no-op redirect), except the
+    # attachment removal, which comes last.
+    "lessons.index": ("GET", "/lessons", row(200, 200, 200, 200, 200, 200, 200)),
+    "lessons.feed": ("GET", "/lessons/feed.atom", row(200, 200, 200, 200, 200, 200, 200)),
+    "lessons.mine": ("GET", "/lessons/mine", row(LOGIN, 200, 200, 200, 200, 200, 200)),
+    "lessons.new": ("GET", "/lessons/new", row(LOGIN, 403, 200, 200, 200, 403, 403)),
+    "lessons.view": ("GET", "/lessons/{lesson}", row(LOGIN, 200, 200, 200, 404, 200, 404)),
+    "lessons.print_view": ("GET", "/lessons/{lesson}/print", row(LOGIN, 200, 200, 200, 404, 200, 404)),
+    "files.serve": ("GET", "/files/{file}", row(LOGIN, 200, 200, 200, 404, 200, 404)),
+    "lessons.edit": ("GET", "/lessons/{lesson}/edit", row(LOGIN, 403, 200, 200, 404, 403, 404)),
+    "lessons.status": ("POST", "/lessons/{lesson}/status", row(LOGIN, 403, 400, 400, 404, 403, 404)),
+    "lessons.core": ("POST", "/lessons/{lesson}/core", row(LOGIN, 403, 403, 302, 404, 302, 404)),
+    "lessons.confirm": ("POST", "/lessons/{lesson}/confirm", row(LOGIN, 400, 400, 400, 404, 400, 404)),
+    # Only commune or public lessons can be copied.
+    "lessons.copy": ("POST", "/lessons/{lesson}/copy", row(LOGIN, 403, 403, 403, 404, 403, 404)),
+    "lessons.readers": ("GET", "/lessons/{lesson}/readers", row(LOGIN, 403, 200, 200, 404, 200, 404)),
+    "lessons.revisions": ("GET", "/lessons/{lesson}/revisions", row(LOGIN, 403, 200, 200, 404, 403, 404)),
+    "lessons.revision": ("GET", "/lessons/{lesson}/revisions/1", row(LOGIN, 403, 200, 200, 404, 403, 404)),
+    "lessons.restore": ("POST", "/lessons/{lesson}/revisions/1/restore", row(LOGIN, 403, 302, 302, 404, 403, 404)),
+    "lessons.delete_attachment": ("POST", "/lessons/{lesson}/attachments/{attachment}/delete",
+                                  row(LOGIN, 403, 302, 302, 404, 403, 404)),
 }
 
 
@@ -66,12 +90,27 @@ def _user(world, role):
     }[role]
 
 
+def _lesson_with_picture(world, factory, app, db):
+    from schoolhub import files
+    from schoolhub.lessons import services as lesson_services
+    from tests.test_files import png_bytes
+
+    lesson = factory.lesson(world.school, world.teacher, visibility="school")
+    stored = files.store(io.BytesIO(png_bytes()), "anh.png", app.config["UPLOAD_DIR"], max_bytes=10**6)
+    with app.app_context():
+        attachment = lesson_services.add_attachment(db, world.teacher, lesson, stored)
+    db.commit()
+    return lesson, attachment
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(role, world, client, login_as):
+def test_access_matrix(role, world, client, login_as, factory, app, db):
+    lesson, attachment = _lesson_with_picture(world, factory, app, db)
     if role != "anonymous":
         login_as(_user(world, role))
     ids = {"commune": world.commune.id, "school": world.school.id, "school_class": world.school_class.id,
-           "student": world.student.id, "token": "0123456789abcdef0123456789abcdef"}
+           "student": world.student.id, "token": "0123456789abcdef0123456789abcdef",
+           "lesson": lesson.id, "attachment": attachment.id, "file": attachment.token}
     failures = []
     for endpoint, (method, template, expected) in MATRIX.items():
         url = template.format(**ids)

@@ -1,0 +1,177 @@
+"""Models of lessons: the lesson, its revisions, attachments and who read it."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schoolhub.accounts.models import OrgUnit, User
+from schoolhub.db import Base, UTCDateTime, utcnow
+from schoolhub.lessons.vocab import unpack
+
+
+def _values(enum_cls):
+    return [member.value for member in enum_cls]
+
+
+class LessonStatus(enum.StrEnum):
+    """Draft → published → archived (and back to draft to rework)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Visibility(enum.StrEnum):
+    """Who may read a published lesson."""
+
+    SCHOOL = "school"
+    COMMUNE = "commune"
+    PUBLIC = "public"
+
+
+class Lesson(Base):
+    """A piece of lesson material owned by a school and written by a teacher."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (
+        CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600", name="duration_range"),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        Index("ix_lessons_status_visibility", "status", "visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Packed key lists (',stem,ai,'): one LIKE filters them on SQLite and PostgreSQL alike.
+    topics: Mapped[str] = mapped_column(String(200), default="")
+    subjects: Mapped[str] = mapped_column(String(200), default="")
+    grades: Mapped[str] = mapped_column(String(60), default="")
+    audiences: Mapped[str] = mapped_column(String(60), default="")
+    tags: Mapped[str] = mapped_column(String(300), default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    video_url: Mapped[str] = mapped_column(String(300), default="")
+    is_core: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[LessonStatus] = mapped_column(
+        Enum(LessonStatus, native_enum=False, length=20, values_callable=_values, validate_strings=True),
+        default=LessonStatus.DRAFT,
+    )
+    visibility: Mapped[Visibility] = mapped_column(
+        Enum(Visibility, native_enum=False, length=20, values_callable=_values, validate_strings=True),
+        default=Visibility.SCHOOL,
+    )
+    source_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    # Kept as text too, so the credit survives the original being archived or removed.
+    source_credit: Mapped[str] = mapped_column(String(400), default="")
+    # Written on every save (services.index_lesson): accent-folded and exact lower-cased text.
+    title_folded: Mapped[str] = mapped_column(String(200), default="", index=True)
+    search_folded: Mapped[str] = mapped_column(Text, default="")
+    search_exact: Mapped[str] = mapped_column(Text, default="")
+    revision_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    school: Mapped[OrgUnit] = relationship()
+    author: Mapped[User | None] = relationship()
+    source: Mapped[Lesson | None] = relationship(remote_side=[id])
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="lesson", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.id} {self.status}>"
+
+    @property
+    def topic_keys(self) -> list[str]:
+        return unpack(self.topics)
+
+    @property
+    def subject_keys(self) -> list[str]:
+        return unpack(self.subjects)
+
+    @property
+    def grade_list(self) -> list[int]:
+        return [int(g) for g in unpack(self.grades)]
+
+    @property
+    def audience_keys(self) -> list[str]:
+        return unpack(self.audiences)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == LessonStatus.PUBLISHED
+
+
+class LessonRevision(Base):
+    """The lesson's content as one save left it: who saved it and when."""
+
+    __tablename__ = "lesson_revisions"
+    __table_args__ = (UniqueConstraint("lesson_id", "number", name="uq_lesson_revisions_lesson_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    editor: Mapped[User | None] = relationship()
+
+
+class Attachment(Base):
+    """A file attached to a lesson, stored under instance/uploads with a random token."""
+
+    __tablename__ = "lesson_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(160))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship(back_populates="attachments")
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind in ("png", "jpeg")
+
+
+class LessonRead(Base):
+    """The first time a user opened a lesson, and when they confirmed reading core material."""
+
+    __tablename__ = "lesson_reads"
+    __table_args__ = (UniqueConstraint("lesson_id", "user_id", name="uq_lesson_reads_lesson_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,298 @@
+"""Services of lessons: take the session, the acting user and plain values; flush, never commit."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from schoolhub import files
+from schoolhub.accounts.models import OrgUnit, User
+from schoolhub.accounts.services import ServiceError, audit
+from schoolhub.db import utcnow
+from schoolhub.lessons.models import (
+    Attachment,
+    Lesson,
+    LessonRead,
+    LessonRevision,
+    LessonStatus,
+    Visibility,
+)
+from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, pack
+from schoolhub.markup import youtube_id
+from schoolhub.textfold import fold, nfc
+
+TITLE_MAX = 200
+SUMMARY_MAX = 500
+BODY_MAX = 200_000
+TAGS_MAX = 300
+TAG_MAX = 40
+MAX_ATTACHMENTS = 30
+
+
+@dataclass
+class LessonInput:
+    """What a teacher types into the lesson form, as plain values."""
+
+    title: str
+    summary: str = ""
+    body: str = ""
+    topics: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    grades: tuple[int, ...] = ()
+    audiences: tuple[str, ...] = ()
+    tags: str = ""
+    duration_minutes: int | None = None
+    video_url: str = ""
+    visibility: Visibility = Visibility.SCHOOL
+
+
+def _clean_tags(raw: str) -> str:
+    tags: list[str] = []
+    for part in (raw or "").replace(";", ",").split(","):
+        tag = nfc(part)[:TAG_MAX]
+        if tag and fold(tag) not in {fold(t) for t in tags}:
+            tags.append(tag)
+    text = ", ".join(tags)
+    if len(text) > TAGS_MAX:
+        raise ServiceError(_l("Too many tags: at most %(max)d characters in all.", max=TAGS_MAX), "tags")
+    return text
+
+
+def _check(data: LessonInput) -> dict:
+    title = nfc(data.title)
+    if not title:
+        raise ServiceError(_l("A lesson needs a title."), "title")
+    if len(title) > TITLE_MAX:
+        raise ServiceError(_l("Too long: at most %(max)d characters.", max=TITLE_MAX), "title")
+    summary = nfc(data.summary)
+    if len(summary) > SUMMARY_MAX:
+        raise ServiceError(_l("Too long: at most %(max)d characters.", max=SUMMARY_MAX), "summary")
+    body = (data.body or "").replace("\r\n", "\n")
+    if len(body) > BODY_MAX:
+        raise ServiceError(_l("Too long: at most %(max)d characters.", max=BODY_MAX), "body")
+    for values, vocab, field in ((data.topics, TOPICS, "topics"), (data.subjects, SUBJECTS, "subjects"),
+                                 (data.audiences, AUDIENCES, "audiences")):
+        if any(v not in vocab for v in values):
+            raise ServiceError(_l("Choose from the list."), field)
+    if any(g not in GRADES for g in data.grades):
+        raise ServiceError(_l("Choose from the list."), "grades")
+    duration = data.duration_minutes
+    if duration is not None and not 1 <= duration <= 600:
+        raise ServiceError(_l("Between %(min)d and %(max)d minutes.", min=1, max=600), "duration_minutes")
+    video = (data.video_url or "").strip()
+    if video and youtube_id(video) is None:
+        raise ServiceError(_l("Only a YouTube link can be shown as a video (youtube.com or youtu.be)."),
+                           "video_url")
+    return {
+        "title": title, "summary": summary, "body": body,
+        "topics": pack(k for k in TOPICS if k in data.topics),
+        "subjects": pack(k for k in SUBJECTS if k in data.subjects),
+        "grades": pack(g for g in GRADES if g in data.grades),
+        "audiences": pack(k for k in AUDIENCES if k in data.audiences),
+        "tags": _clean_tags(data.tags), "duration_minutes": duration, "video_url": video[:300],
+        "visibility": Visibility(data.visibility),
+    }
+
+
+def index_lesson(lesson: Lesson) -> None:
+    """Keep the search columns in step with the text: folded (no accents) and exact (lower-cased)."""
+    text = "\n".join((lesson.title, lesson.summary, lesson.tags, lesson.body))
+    lesson.title_folded = fold(lesson.title)[:200]
+    lesson.search_folded = fold(text)
+    lesson.search_exact = nfc(text).casefold()
+
+
+def _snapshot(session: Session, actor: User | None, lesson: Lesson, note: str = "") -> LessonRevision:
+    lesson.revision_count = (lesson.revision_count or 0) + 1
+    revision = LessonRevision(lesson_id=lesson.id, number=lesson.revision_count, editor_id=actor.id if actor else None,
+                              title=lesson.title, summary=lesson.summary, body=lesson.body, tags=lesson.tags,
+                              note=note[:200])
+    session.add(revision)
+    return revision
+
+
+def _content(obj) -> tuple:
+    return (obj.title, obj.summary, obj.body, obj.tags)
+
+
+def latest_revision(session: Session, lesson: Lesson) -> LessonRevision | None:
+    """The lesson's newest revision."""
+    return session.scalar(select(LessonRevision).where(LessonRevision.lesson_id == lesson.id)
+                          .order_by(LessonRevision.number.desc()).limit(1))
+
+
+def create_lesson(session: Session, actor: User, school: OrgUnit, data: LessonInput) -> Lesson:
+    """Create a draft lesson in the school, with its first revision."""
+    values = _check(data)
+    lesson = Lesson(school_id=school.id, school=school, author_id=actor.id, status=LessonStatus.DRAFT, **values)
+    index_lesson(lesson)
+    session.add(lesson)
+    session.flush()
+    _snapshot(session, actor, lesson)
+    session.flush()
+    return lesson
+
+
+def update_lesson(session: Session, actor: User, lesson: Lesson, data: LessonInput) -> bool:
+    """Save the form onto the lesson; a change of text keeps a revision. True when a revision was made."""
+    values = _check(data)
+    before = _content(lesson)
+    for key, value in values.items():
+        setattr(lesson, key, value)
+    lesson.updated_at = utcnow()
+    index_lesson(lesson)
+    changed = _content(lesson) != before or lesson.revision_count == 0
+    if changed:
+        _snapshot(session, actor, lesson)
+    session.flush()
+    return changed
+
+
+def set_status(session: Session, actor: User, lesson: Lesson, status: LessonStatus) -> None:
+    """Publish, archive, or take a lesson back to draft."""
+    status = LessonStatus(status)
+    if status == lesson.status:
+        return
+    if status == LessonStatus.PUBLISHED and not lesson.body.strip():
+        raise ServiceError(_l("Write the lesson's content before publishing it."), "body")
+    lesson.status = status
+    if status == LessonStatus.PUBLISHED and lesson.published_at is None:
+        lesson.published_at = utcnow()
+    lesson.updated_at = utcnow()
+    audit(session, actor, f"lesson.{status.value}", lesson, lesson.school, lesson.title)
+    session.flush()
+
+
+def set_core(session: Session, actor: User, lesson: Lesson, is_core: bool) -> None:
+    """Mark or unmark the lesson as core Resolution 57 material."""
+    if lesson.is_core == bool(is_core):
+        return
+    lesson.is_core = bool(is_core)
+    audit(session, actor, "lesson.core" if is_core else "lesson.not_core", lesson, lesson.school, lesson.title)
+    session.flush()
+
+
+def restore_revision(session: Session, actor: User, lesson: Lesson,
+                     revision: LessonRevision) -> LessonRevision | None:
+    """Put an old revision's text back, as a new revision (nothing in the history is lost).
+
+    None when the lesson already reads like that revision (a repeated restore adds nothing).
+    """
+    if revision.lesson_id != lesson.id:
+        raise ServiceError(_l("This version belongs to another lesson."))
+    if _content(lesson) == _content(revision):
+        return None
+    lesson.title, lesson.summary, lesson.body, lesson.tags = _content(revision)
+    lesson.updated_at = utcnow()
+    index_lesson(lesson)
+    new = _snapshot(session, actor, lesson, note=f"restore:{revision.number}")
+    session.flush()
+    return new
+
+
+@dataclass
+class DiffLine:
+    """One line of a diff: ' ' kept, '-' removed, '+' added, '@' a hunk header."""
+
+    op: str
+    text: str
+
+
+def diff_revisions(old: LessonRevision, new: LessonRevision) -> dict[str, list[DiffLine]]:
+    """What changed between two revisions, field by field (only fields that changed)."""
+    out: dict[str, list[DiffLine]] = {}
+    for field in ("title", "summary", "tags", "body"):
+        a, b = getattr(old, field) or "", getattr(new, field) or ""
+        if a == b:
+            continue
+        lines = []
+        for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=2):
+            if line.startswith(("---", "+++")):
+                continue
+            lines.append(DiffLine("@" if line.startswith("@@") else line[:1] or " ", line[1:] if line[:1] in "+- " else line))
+        out[field] = lines
+    return out
+
+
+def add_attachment(session: Session, actor: User, lesson: Lesson, stored: files.StoredFile) -> Attachment:
+    """Record a stored upload as the lesson's attachment."""
+    count = len(lesson.attachments)
+    if count >= MAX_ATTACHMENTS:
+        raise ServiceError(_l("A lesson has at most %(max)d attachments.", max=MAX_ATTACHMENTS), "file")
+    attachment = Attachment(lesson=lesson, token=stored.token, kind=stored.kind.key, mime=stored.kind.mime,
+                            size=stored.size, original_name=stored.original_name[:160], uploaded_by_id=actor.id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def remove_attachment(session: Session, actor: User, attachment: Attachment) -> str:
+    """Delete the attachment's record; returns the token, for the view to delete the file after commit."""
+    token = attachment.token
+    lesson = attachment.lesson
+    lesson.attachments.remove(attachment)
+    session.delete(attachment)
+    session.flush()
+    return token
+
+
+def credit_for(source: Lesson) -> str:
+    """The credit line a copy keeps: title, author and school of the original."""
+    author = source.author.full_name if source.author else ""
+    return f"{source.title} — {author}, {source.school.name}"[:400]
+
+
+def copy_lesson(session: Session, actor: User, source: Lesson, school: OrgUnit, upload_dir: str) -> Lesson:
+    """Copy a published commune or public lesson into the actor's school as a new draft, credited."""
+    if not source.is_published or source.visibility == Visibility.SCHOOL:
+        raise ServiceError(_l("Only lessons shared with the commune or the public can be copied."))
+    copy = Lesson(
+        school_id=school.id, school=school, author_id=actor.id, status=LessonStatus.DRAFT,
+        visibility=Visibility.SCHOOL, title=source.title, summary=source.summary, body=source.body,
+        topics=source.topics, subjects=source.subjects, grades=source.grades, audiences=source.audiences,
+        tags=source.tags, duration_minutes=source.duration_minutes, video_url=source.video_url,
+        source_lesson_id=source.id, source_credit=credit_for(source),
+    )
+    session.add(copy)
+    session.flush()
+    # The copy gets its own files, so it keeps working if the original is archived.
+    for old in source.attachments:
+        token = files.copy_stored(upload_dir, old.token)
+        session.add(Attachment(lesson=copy, token=token, kind=old.kind, mime=old.mime, size=old.size,
+                               original_name=old.original_name, uploaded_by_id=actor.id))
+        copy.body = copy.body.replace(f"/files/{old.token}", f"/files/{token}")
+    index_lesson(copy)
+    _snapshot(session, actor, copy, note=f"copy:{source.id}")
+    audit(session, actor, "lesson.copy", copy, school, f"from lesson {source.id}")
+    session.flush()
+    return copy
+
+
+def record_read(session: Session, user: User, lesson: Lesson) -> LessonRead:
+    """Remember the first time this user opened the lesson (later visits change nothing)."""
+    read = session.scalar(select(LessonRead).where(LessonRead.lesson_id == lesson.id, LessonRead.user_id == user.id))
+    if read is not None:
+        return read
+    read = LessonRead(lesson_id=lesson.id, user_id=user.id)
+    try:
+        with session.begin_nested():
+            session.add(read)
+    except IntegrityError:  # the same user's other tab got there first
+        read = session.scalar(select(LessonRead).where(LessonRead.lesson_id == lesson.id,
+                                                       LessonRead.user_id == user.id))
+    return read
+
+
+def confirm_read(session: Session, user: User, lesson: Lesson) -> LessonRead:
+    """Record "I have read and understood" for core material (the first confirmation counts)."""
+    if not lesson.is_core:
+        raise ServiceError(_l("Only core Resolution 57 material asks for a confirmation."))
+    read = record_read(session, user, lesson)
+    if read.confirmed_at is None:
+        read.confirmed_at = utcnow()
+        session.flush()
+    return read

@@ -1,0 +1,363 @@
+"""Lesson screens: browse and search, write and publish, read, print, copy, confirm."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from schoolhub import files, policy
+from schoolhub.accounts.services import ServiceError
+from schoolhub.db import get_session, utcnow
+from schoolhub.lessons import queries, services
+from schoolhub.lessons.forms import VISIBILITY_LABELS, CopyForm, LessonForm, NewLessonForm
+from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
+from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, grade_label
+from schoolhub.pagination import paginate
+from schoolhub.security import login_manager
+
+bp = Blueprint("lessons", __name__, url_prefix="/lessons")
+A = policy.Action
+
+# files.py speaks English msgids; marked here so the catalogs carry them (shown through gettext below).
+_UPLOAD_MESSAGES = (
+    _l("The file is larger than %(limit)s."),
+    _l("This kind of file is not accepted. Allowed: PDF, DOCX, PPTX, XLSX, PNG, JPEG, MP4."),
+    _l("The file is empty."),
+)
+
+
+def load_lesson(lesson_id: int) -> Lesson:
+    """The lesson if the user may read it; 404 when missing or private, login first for visitors."""
+    lesson = get_session().scalar(
+        select(Lesson).where(Lesson.id == lesson_id)
+        .options(joinedload(Lesson.school), joinedload(Lesson.author), joinedload(Lesson.attachments))
+    )
+    if lesson is None:
+        abort(404)
+    if not policy.can(A.VIEW_LESSON, lesson):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(404)
+    return lesson
+
+
+def load_editable(lesson_id: int) -> Lesson:
+    """The lesson if the user may change it: 404 when they may not even read it, 403 when read-only."""
+    lesson = load_lesson(lesson_id)
+    policy.require(A.EDIT_LESSON, lesson)
+    return lesson
+
+
+def apply_error(form, error: ServiceError) -> None:
+    """Show a service's refusal next to the field it concerns."""
+    field = getattr(form, error.field or "", None) or form.title
+    field.errors = list(field.errors) + [str(error.message)]
+
+
+def _filters() -> dict:
+    args = request.args
+    grade = args.get("grade", "")
+    school = args.get("school", "")
+    return {
+        "q": args.get("q", "").strip()[:queries.QUERY_MAX],
+        "topic": args.get("topic", "") if args.get("topic", "") in TOPICS else "",
+        "subject": args.get("subject", "") if args.get("subject", "") in SUBJECTS else "",
+        "grade": int(grade) if grade.isdigit() and int(grade) in GRADES else None,
+        "school_id": int(school) if school.isdigit() and len(school) < 10 else None,
+    }
+
+
+@bp.route("")
+def index():
+    """Published lessons the visitor may read: accent-insensitive search, filters, pages."""
+    db = get_session()
+    filters = _filters()
+    page = paginate(db, queries.search(current_user, **filters))
+    schools = queries.schools_with_lessons(db, current_user)
+    return render_template("lessons/index.html", page=page, filters=filters, schools=schools, mine=False,
+                           can_write=bool(policy.lesson_schools(current_user)))
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    """The lessons I wrote, in every state (drafts first)."""
+    db = get_session()
+    filters = _filters()
+    stmt = queries.search(current_user, **filters, status=None, mine=True)
+    stmt = stmt.order_by(None).order_by(Lesson.status, Lesson.updated_at.desc(), Lesson.id.desc())
+    page = paginate(db, stmt)
+    return render_template("lessons/index.html", page=page, filters=filters, schools=[], mine=True,
+                           can_write=bool(policy.lesson_schools(current_user)))
+
+
+def _input(form: LessonForm) -> services.LessonInput:
+    return services.LessonInput(
+        title=form.title.data or "", summary=form.summary.data or "", body=form.body.data or "",
+        topics=tuple(form.topics.data or ()), subjects=tuple(form.subjects.data or ()),
+        grades=tuple(form.grades.data or ()), audiences=tuple(form.audiences.data or ()),
+        tags=form.tags.data or "", duration_minutes=form.duration_minutes.data,
+        video_url=form.video_url.data or "", visibility=Visibility(form.visibility.data or "school"),
+    )
+
+
+def _store_upload() -> files.StoredFile | None:
+    """Store the uploaded file, if one came with the form (UploadRejected leaves nothing behind)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None
+    return files.store(upload.stream, upload.filename, current_app.config["UPLOAD_DIR"],
+                       max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def _save(form, db, lesson: Lesson | None, school=None):
+    """Create or update from the form and the optional upload, all or nothing. Returns the lesson or None."""
+    stored = None
+    try:
+        stored = _store_upload()
+        data = _input(form)
+        if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
+            # A picture goes into the text at once, so a phone user need not copy any code.
+            alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
+            data.body = (data.body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
+        if lesson is None:
+            lesson = services.create_lesson(db, current_user, school, data)
+        else:
+            services.update_lesson(db, current_user, lesson, data)
+        if stored is not None:
+            services.add_attachment(db, current_user, lesson, stored)
+        if request.form.get("action") == "publish":
+            services.set_status(db, current_user, lesson, LessonStatus.PUBLISHED)
+        db.commit()
+    except (ServiceError, files.UploadRejected) as error:
+        db.rollback()
+        if stored is not None:
+            files.delete_stored(current_app.config["UPLOAD_DIR"], stored.token)
+        if isinstance(error, files.UploadRejected):
+            form.file_errors = [_(error.message, **error.params)]
+        else:
+            apply_error(form, error)
+        return None
+    except Exception:
+        db.rollback()
+        if stored is not None:
+            files.delete_stored(current_app.config["UPLOAD_DIR"], stored.token)
+        raise
+    return lesson
+
+
+def _after_save(lesson: Lesson):
+    """Say what happened; a published lesson is shown as readers see it, anything else stays in the editor."""
+    if request.form.get("action") == "publish":
+        flash(_("The lesson is published."), "success")
+        return redirect(url_for("lessons.view", lesson_id=lesson.id))
+    if request.files.get("file") and request.files["file"].filename:
+        flash(_("Saved, and the file is attached."), "success")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("lessons.edit", lesson_id=lesson.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Write a new lesson in one of my schools; it starts as a draft."""
+    schools = policy.lesson_schools(current_user)
+    if not schools:
+        abort(403)
+    form = NewLessonForm()
+    form.school_id.choices = [SelectChoice(s.id, s.name) for s in schools]
+    form.file_errors = []
+    preview = None
+    if request.method == "POST" and request.form.get("action") == "preview":
+        preview = form.body.data or ""
+    elif form.validate_on_submit():
+        school = next((s for s in schools if s.id == form.school_id.data), None)
+        if school is None:
+            abort(403)
+        lesson = _save(form, get_session(), None, school)
+        if lesson is not None:
+            return _after_save(lesson)
+    return render_template("lessons/form.html", form=form, lesson=None, preview=preview)
+
+
+@bp.route("/<int:lesson_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(lesson_id: int):
+    """Edit the lesson: text, metadata, files; preview without saving; every save keeps a revision."""
+    lesson = load_editable(lesson_id)
+    db = get_session()
+    form = LessonForm(obj=None if request.method == "POST" else _form_data(lesson))
+    form.file_errors = []
+    preview = None
+    if request.method == "POST" and request.form.get("action") == "preview":
+        preview = form.body.data or ""
+    elif form.validate_on_submit():
+        if str(form.base_revision.data or "") != str(lesson.revision_count):
+            form.body.errors = list(form.body.errors) + [_(
+                "Someone else saved this lesson while you were editing (version %(n)d). Your text is kept here: "
+                "compare it with the history, then save again.", n=lesson.revision_count)]
+            form.base_revision.data = str(lesson.revision_count)
+        elif _save(form, db, lesson) is not None:
+            return _after_save(lesson)
+    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview)
+
+
+class _FormData:
+    """The lesson's values in the shape LessonForm(obj=...) reads."""
+
+    def __init__(self, lesson: Lesson):
+        self.title, self.summary, self.body, self.tags = lesson.title, lesson.summary, lesson.body, lesson.tags
+        self.topics, self.subjects = lesson.topic_keys, lesson.subject_keys
+        self.grades, self.audiences = lesson.grade_list, lesson.audience_keys
+        self.duration_minutes, self.video_url = lesson.duration_minutes, lesson.video_url
+        self.visibility = lesson.visibility.value
+        self.base_revision = str(lesson.revision_count)
+
+
+def _form_data(lesson: Lesson) -> _FormData:
+    return _FormData(lesson)
+
+
+@bp.route("/<int:lesson_id>")
+def view(lesson_id: int):
+    """Read a lesson; the first visit of each user is recorded."""
+    lesson = load_lesson(lesson_id)
+    db = get_session()
+    read = None
+    if current_user.is_authenticated:
+        read = services.record_read(db, current_user, lesson)
+        db.commit()
+    source = None
+    if lesson.source_lesson_id:
+        candidate = db.get(Lesson, lesson.source_lesson_id)
+        if candidate is not None and policy.can(A.VIEW_LESSON, candidate):
+            source = candidate
+    copy_form = None
+    if policy.can(A.COPY_LESSON, lesson):
+        copy_form = CopyForm()
+        copy_form.school_id.choices = [SelectChoice(s.id, s.name) for s in policy.lesson_schools(current_user)]
+    return render_template("lessons/view.html", lesson=lesson, read=read, source=source, copy_form=copy_form)
+
+
+@bp.route("/<int:lesson_id>/print")
+def print_view(lesson_id: int):
+    """The lesson alone on the page, laid out for A4 paper."""
+    lesson = load_lesson(lesson_id)
+    return render_template("lessons/print.html", lesson=lesson)
+
+
+@bp.route("/<int:lesson_id>/status", methods=["POST"])
+@login_required
+def status(lesson_id: int):
+    """Publish, archive, or take the lesson back to draft."""
+    lesson = load_editable(lesson_id)
+    target = request.form.get("to", "")
+    if target not in {s.value for s in LessonStatus}:
+        abort(400)
+    db = get_session()
+    try:
+        services.set_status(db, current_user, lesson, LessonStatus(target))
+    except ServiceError as error:
+        db.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("lessons.edit", lesson_id=lesson.id))
+    db.commit()
+    flash({
+        LessonStatus.PUBLISHED: _("The lesson is published."),
+        LessonStatus.ARCHIVED: _("The lesson is archived: only you and the school's admins can see it."),
+        LessonStatus.DRAFT: _("The lesson is a draft again."),
+    }[LessonStatus(target)], "success")
+    return redirect(url_for("lessons.view", lesson_id=lesson.id))
+
+
+@bp.route("/<int:lesson_id>/core", methods=["POST"])
+@login_required
+def core(lesson_id: int):
+    """Mark or unmark the lesson as core Resolution 57 material (school admin or officer)."""
+    lesson = load_lesson(lesson_id)
+    policy.require(A.MARK_CORE, lesson)
+    db = get_session()
+    services.set_core(db, current_user, lesson, request.form.get("is_core") == "1")
+    db.commit()
+    flash(_("Marked as core Resolution 57 material.") if lesson.is_core
+          else _("No longer marked as core material."), "success")
+    return redirect(url_for("lessons.view", lesson_id=lesson.id))
+
+
+@bp.route("/<int:lesson_id>/confirm", methods=["POST"])
+@login_required
+def confirm(lesson_id: int):
+    """'I have read and understood' this core material."""
+    lesson = load_lesson(lesson_id)
+    db = get_session()
+    try:
+        services.confirm_read(db, current_user, lesson)
+    except ServiceError:
+        abort(400)
+    db.commit()
+    flash(_("Thank you: your confirmation is recorded."), "success")
+    return redirect(url_for("lessons.view", lesson_id=lesson.id))
+
+
+@bp.route("/<int:lesson_id>/copy", methods=["POST"])
+@login_required
+def copy(lesson_id: int):
+    """Copy a shared lesson into my school as a new draft that credits the original."""
+    lesson = load_lesson(lesson_id)
+    policy.require(A.COPY_LESSON, lesson)
+    schools = policy.lesson_schools(current_user)
+    form = CopyForm()
+    form.school_id.choices = [SelectChoice(s.id, s.name) for s in schools]
+    if not form.validate_on_submit():
+        flash(_("Choose the school to copy into."), "error")
+        return redirect(url_for("lessons.view", lesson_id=lesson.id))
+    school = next(s for s in schools if s.id == form.school_id.data)
+    db = get_session()
+    copied = services.copy_lesson(db, current_user, lesson, school, current_app.config["UPLOAD_DIR"])
+    db.commit()
+    flash(_("A copy is in your drafts. Adapt it, then publish it."), "success")
+    return redirect(url_for("lessons.edit", lesson_id=copied.id))
+
+
+@bp.route("/<int:lesson_id>/readers")
+@login_required
+def readers(lesson_id: int):
+    """How many people of each role opened the lesson and confirmed it."""
+    lesson = load_lesson(lesson_id)
+    policy.require(A.VIEW_READERS, lesson)
+    counts = queries.reader_counts(get_session(), lesson)
+    return render_template("lessons/readers.html", lesson=lesson, counts=counts)
+
+
+@bp.route("/feed.atom")
+def feed():
+    """Atom feed of the latest public lessons (for the commune's website)."""
+    db = get_session()
+    stmt = (select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
+            .options(joinedload(Lesson.school), joinedload(Lesson.author))
+            .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))
+    lessons = list(db.scalars(stmt))
+    response = make_response(render_template("lessons/feed.xml", lessons=lessons, now=utcnow()))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+@bp.app_context_processor
+def _lesson_vocab():
+    return {"TOPICS": TOPICS, "SUBJECTS": SUBJECTS, "AUDIENCES": AUDIENCES, "grade_label": grade_label,
+            "VISIBILITY_LABELS": VISIBILITY_LABELS, "LessonStatus": LessonStatus, "Visibility": Visibility}
