@@ -24,6 +24,44 @@ SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", 20))
 CLASSES = int(os.environ.get("BENCH_CLASSES", 10))
 STUDENTS = int(os.environ.get("BENCH_STUDENTS", 35))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 50))
+LESSONS = int(os.environ.get("BENCH_LESSONS", 2000))
+
+WORDS = ("chuyển đổi số", "trí tuệ nhân tạo", "đổi mới sáng tạo", "khoa học", "công nghệ", "STEM", "an toàn",
+         "thông tin", "học sinh", "giáo viên", "bài giảng", "thực hành", "robot", "năng lượng", "môi trường")
+
+
+def add_lessons(app, n: int) -> int:
+    """n published lessons with ~3 KB bodies, spread over the schools; returns one lesson id."""
+    import random
+
+    from schoolhub.db import utcnow
+    from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
+    from schoolhub.lessons.services import index_lesson
+
+    rng = random.Random(57)
+    with app.app_context():
+        db = get_session()
+        schools = db.scalars(select(OrgUnit.id).where(OrgUnit.kind == "school")).all()
+        author = db.scalar(select(User.id).where(User.username == "demo.teacher"))
+        rows = []
+        for i in range(n):
+            title = f"Bài {i}: " + " ".join(rng.sample(WORDS, 3))
+            body = "\n\n".join(" ".join(rng.choices(WORDS, k=12)) for _ in range(20))
+            lesson = Lesson(title=title, summary=" ".join(rng.sample(WORDS, 5)), body=body, tags="", topics=",cds,",
+                            subjects=",tin_hoc,", grades=",7,", audiences=",students,")
+            index_lesson(lesson)
+            rows.append({"school_id": rng.choice(schools), "author_id": author, "title": title,
+                         "summary": lesson.summary, "body": body, "topics": ",cds," if i % 3 else ",ai,",
+                         "subjects": ",tin_hoc,", "grades": f",{6 + i % 4},", "audiences": ",students,",
+                         "tags": "", "video_url": "", "is_core": False, "status": LessonStatus.PUBLISHED.value,
+                         "visibility": (Visibility.COMMUNE if i % 2 else Visibility.PUBLIC).value,
+                         "source_credit": "", "title_folded": lesson.title_folded,
+                         "search_folded": lesson.search_folded, "search_exact": lesson.search_exact,
+                         "revision_count": 1, "created_at": utcnow(), "updated_at": utcnow(),
+                         "published_at": utcnow()})
+        db.execute(insert(Lesson), rows)
+        db.commit()
+        return db.scalar(select(Lesson.id).order_by(Lesson.id.desc()).limit(1))
 
 
 def build(url: str):
@@ -105,6 +143,15 @@ def main() -> int:
                     f"/schools/{school_id}/students?page=10"):
             med, p95 = timed(client, url)
             print(f"{'bench.admin ' + url:45} {med:10.1f} {p95:8.1f}")
+        # Lessons: browse, accent-insensitive search, filters, one lesson, the public feed.
+        lesson_id = add_lessons(app, LESSONS)
+        print(f"lessons: {LESSONS} published lessons of ~3 KB")
+        client = app.test_client()
+        client.post("/login", data={"username": "demo.student", "password": "bench-pass"})
+        for url in ("/lessons", "/lessons?q=chuyen+doi+so", "/lessons?q=tri+tue+nhan+tao&topic=ai",
+                    "/lessons?q=Tr%C3%AD+tu%E1%BB%87", f"/lessons/{lesson_id}", "/lessons/feed.atom"):
+            med, p95 = timed(client, url)
+            print(f"{'demo.student ' + url:45} {med:10.1f} {p95:8.1f}")
         app.extensions["schoolhub.engine"].dispose()
     return 0
 
