@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from schoolhub.accounts.forms import Form
@@ -43,7 +43,7 @@ class CheckboxesField(SelectMultipleField):
         if self.data and self.choices is not None:
             allowed = {str(c.value if isinstance(c, SelectChoice) else c[0]) for c in self.choices}
             if any(str(v) not in allowed for v in self.data):
-                raise ValueError(str(_CHOOSE))
+                raise ValidationError(str(_CHOOSE))
 
 
 def _choices(vocab: dict) -> list[SelectChoice]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -62,16 +64,24 @@ def _clean_tags(raw: str) -> str:
     return text
 
 
+# Control characters (but tab and newline) have no place in text, and XML (the Atom feed) forbids them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str | None) -> str:
+    return _CONTROLS.sub("", value or "")
+
+
 def _check(data: LessonInput) -> dict:
-    title = nfc(data.title)
+    title = nfc(_text(data.title))
     if not title:
         raise ServiceError(_l("A lesson needs a title."), "title")
     if len(title) > TITLE_MAX:
         raise ServiceError(_l("Too long: at most %(max)d characters.", max=TITLE_MAX), "title")
-    summary = nfc(data.summary)
+    summary = nfc(_text(data.summary))
     if len(summary) > SUMMARY_MAX:
         raise ServiceError(_l("Too long: at most %(max)d characters.", max=SUMMARY_MAX), "summary")
-    body = (data.body or "").replace("\r\n", "\n")
+    body = unicodedata.normalize("NFC", _text((data.body or "").replace("\r\n", "\n")))
     if len(body) > BODY_MAX:
         raise ServiceError(_l("Too long: at most %(max)d characters.", max=BODY_MAX), "body")
     for values, vocab, field in ((data.topics, TOPICS, "topics"), (data.subjects, SUBJECTS, "subjects"),
@@ -93,7 +103,7 @@ def _check(data: LessonInput) -> dict:
         "subjects": pack(k for k in SUBJECTS if k in data.subjects),
         "grades": pack(g for g in GRADES if g in data.grades),
         "audiences": pack(k for k in AUDIENCES if k in data.audiences),
-        "tags": _clean_tags(data.tags), "duration_minutes": duration, "video_url": video[:300],
+        "tags": _clean_tags(_text(data.tags)), "duration_minutes": duration, "video_url": video[:300],
         "visibility": Visibility(data.visibility),
     }
 
