@@ -133,7 +133,13 @@ _text_cleaner = nh3.Cleaner(tags=set(), clean_content_tags=set(CONTENT_DROPPED_T
 
 def _markdown_html(text: str) -> str:
     """Unsanitised HTML from markdown2, with NFC text so Vietnamese compares and searches alike."""
-    raw = markdown2.markdown(unicodedata.normalize("NFC", text), extras=dict(MARKDOWN_EXTRAS))
+    text = unicodedata.normalize("NFC", text)
+    try:
+        raw = markdown2.markdown(text, extras=dict(MARKDOWN_EXTRAS))
+    except RecursionError:
+        # markdown2 recurses once per nesting level: ~200 "> " or nested list levels exhaust the stack.
+        # A page must still render: show the text unformatted, still as HTML for the sanitiser to judge.
+        return f"<p>{text}</p>"
     return _TABLE_ALIGN_STYLE.sub(r'<\1 align="\2">', str(raw))
 
 

@@ -57,6 +57,7 @@ def add_lessons(app, n: int) -> int:
                          "visibility": (Visibility.COMMUNE if i % 2 else Visibility.PUBLIC).value,
                          "source_credit": "", "title_folded": lesson.title_folded,
                          "search_folded": lesson.search_folded, "search_exact": lesson.search_exact,
+                         "body_html": lesson.body_html,
                          "revision_count": 1, "created_at": utcnow(), "updated_at": utcnow(),
                          "published_at": utcnow()})
         db.execute(insert(Lesson), rows)

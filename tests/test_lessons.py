@@ -696,3 +696,28 @@ def test_listing_pages_through_30_lessons(thirty_public, client, app):
 def test_page_that_is_not_a_number_shows_page_1(thirty_public, client):
     assert listed_ids(client.get("/lessons?page=abc")) == listed_ids(client.get("/lessons"))
     assert len(listed_ids(client.get("/lessons?page=abc"))) == 25
+
+
+# --- bodies markdown2 would take seconds to render -------------------------------------------------
+
+@pytest.mark.parametrize("body", ["[x](" * 501, "`" * 2001, "a" * 50_001], ids=["brackets", "backticks", "length"])
+def test_body_that_would_render_slowly_is_refused_with_the_text_kept(world, login_as, db, body):
+    c = login_as(world.teacher)
+    before = db.scalar(select(func.count(Lesson.id)))
+    for action in ("save", "preview"):
+        r = c.post("/lessons/new", data={"school_id": world.school.id, "title": "Bài thử chậm", "body": body,
+                                         "visibility": "school", "action": action})
+        assert r.status_code == 200
+        html = r.get_data(as_text=True)
+        assert 'class="error"' in html and body[:200] in html
+    assert db.scalar(select(func.count(Lesson.id))) == before
+
+
+def test_body_is_rendered_once_on_save_not_on_every_view(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, body="# Tiêu đề\n\nĐoạn **đậm**.")
+    assert "<h1>Tiêu đề</h1>" in lesson.body_html and "<strong>đậm</strong>" in lesson.body_html
+    # What the page shows is the stored rendering, not a new one.
+    lesson.body_html = "<p>bản lưu sẵn</p>"
+    db.commit()
+    html = login_as(world.student).get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert "bản lưu sẵn" in html and "<strong>đậm</strong>" not in html

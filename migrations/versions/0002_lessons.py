@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 05:48:57.216941
+Create Date: 2026-11-26 06:01:12.331587
 """
 from alembic import op
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('summary', sa.String(length=500), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
     sa.Column('topics', sa.String(length=200), nullable=False),
     sa.Column('subjects', sa.String(length=200), nullable=False),
     sa.Column('grades', sa.String(length=60), nullable=False),

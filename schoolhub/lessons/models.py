@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -58,6 +59,9 @@ class Lesson(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The body rendered by markup.render_markdown when saved: pages never re-render (markdown2 is slow on
+    # hostile text, so it runs once per save, not once per view).
+    body_html: Mapped[str] = mapped_column(Text, default="")
     # Packed key lists (',stem,ai,'): one LIKE filters them on SQLite and PostgreSQL alike.
     topics: Mapped[str] = mapped_column(String(200), default="")
     subjects: Mapped[str] = mapped_column(String(200), default="")
@@ -116,6 +120,11 @@ class Lesson(Base):
     @property
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+    @property
+    def body_markup(self) -> Markup:
+        """The sanitised HTML of the body (made by markup.render_markdown on save)."""
+        return Markup(self.body_html or "")
 
     @property
     def is_published(self) -> bool:

@@ -24,12 +24,15 @@ from schoolhub.lessons.models import (
     Visibility,
 )
 from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, pack
-from schoolhub.markup import youtube_id
+from schoolhub.markup import render_markdown, youtube_id
 from schoolhub.textfold import fold, nfc
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
-BODY_MAX = 200_000
+BODY_MAX = 50_000
+# markdown2's link and code-span parsing is quadratic: these caps keep one save under about a second.
+MAX_BRACKETS = 500
+MAX_BACKTICKS = 2000
 TAGS_MAX = 300
 TAG_MAX = 40
 MAX_ATTACHMENTS = 30
@@ -72,6 +75,17 @@ def _text(value: str | None) -> str:
     return _CONTROLS.sub("", value or "")
 
 
+def check_body(body: str) -> None:
+    """Refuse a body too long or too full of [ or ` to render quickly (ServiceError on the body field)."""
+    if len(body) > BODY_MAX:
+        raise ServiceError(_l("Too long: at most %(max)d characters.", max=BODY_MAX), "body")
+    if body.count("[") > MAX_BRACKETS:
+        raise ServiceError(_l("Too many “[” characters: at most %(max)d (each link or picture uses one).",
+                              max=MAX_BRACKETS), "body")
+    if body.count("`") > MAX_BACKTICKS:
+        raise ServiceError(_l("Too many “`” characters: at most %(max)d.", max=MAX_BACKTICKS), "body")
+
+
 def _check(data: LessonInput) -> dict:
     title = nfc(_text(data.title))
     if not title:
@@ -82,8 +96,7 @@ def _check(data: LessonInput) -> dict:
     if len(summary) > SUMMARY_MAX:
         raise ServiceError(_l("Too long: at most %(max)d characters.", max=SUMMARY_MAX), "summary")
     body = unicodedata.normalize("NFC", _text((data.body or "").replace("\r\n", "\n")))
-    if len(body) > BODY_MAX:
-        raise ServiceError(_l("Too long: at most %(max)d characters.", max=BODY_MAX), "body")
+    check_body(body)
     for values, vocab, field in ((data.topics, TOPICS, "topics"), (data.subjects, SUBJECTS, "subjects"),
                                  (data.audiences, AUDIENCES, "audiences")):
         if any(v not in vocab for v in values):
@@ -109,7 +122,8 @@ def _check(data: LessonInput) -> dict:
 
 
 def index_lesson(lesson: Lesson) -> None:
-    """Keep the search columns in step with the text: folded (no accents) and exact (lower-cased)."""
+    """Keep the derived columns in step with the text: rendered body, folded (no accents) and exact search text."""
+    lesson.body_html = str(render_markdown(lesson.body))
     text = "\n".join((lesson.title, lesson.summary, lesson.tags, lesson.body))
     lesson.title_folded = fold(lesson.title)[:200]
     lesson.search_folded = fold(text)

@@ -160,6 +160,17 @@ def _save(form, db, lesson: Lesson | None, school=None):
     return lesson
 
 
+def _preview(form) -> str | None:
+    """The body to preview, or None (with the reason on the field) when it could not be rendered quickly."""
+    body = form.body.data or ""
+    try:
+        services.check_body(body)
+    except ServiceError as error:
+        apply_error(form, error)
+        return None
+    return body
+
+
 def _after_save(lesson: Lesson):
     """Say what happened; a published lesson is shown as readers see it, anything else stays in the editor."""
     if request.form.get("action") == "publish":
@@ -184,7 +195,7 @@ def new():
     form.file_errors = []
     preview = None
     if request.method == "POST" and request.form.get("action") == "preview":
-        preview = form.body.data or ""
+        preview = _preview(form)
     elif form.validate_on_submit():
         school = next((s for s in schools if s.id == form.school_id.data), None)
         if school is None:
@@ -205,7 +216,7 @@ def edit(lesson_id: int):
     form.file_errors = []
     preview = None
     if request.method == "POST" and request.form.get("action") == "preview":
-        preview = form.body.data or ""
+        preview = _preview(form)
     elif form.validate_on_submit():
         if str(form.base_revision.data or "") != str(lesson.revision_count):
             form.body.errors = list(form.body.errors) + [_(
