@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -23,6 +23,12 @@ class Base(DeclarativeBase):
     """Base class of every model; constraint names follow NAMING_CONVENTION."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_type(enum_cls) -> Enum:
+    """A column type storing a StrEnum by value, as a checked VARCHAR(20) on every database."""
+    return Enum(enum_cls, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda cls: [member.value for member in cls])
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,11 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schoolhub.db import Base, UTCDateTime, utcnow
-
-
-def _values(enum_cls):
-    return [member.value for member in enum_cls]
+from schoolhub.db import Base, UTCDateTime, enum_type, utcnow
 
 
 class UnitKind(enum.StrEnum):
@@ -75,14 +70,14 @@ class OrgUnit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[UnitKind] = mapped_column(
-        Enum(UnitKind, native_enum=False, length=20, values_callable=_values, validate_strings=True)
+        enum_type(UnitKind)
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_folded: Mapped[str] = mapped_column(String(200), index=True)
     level: Mapped[SchoolLevel | None] = mapped_column(
-        Enum(SchoolLevel, native_enum=False, length=20, values_callable=_values, validate_strings=True)
+        enum_type(SchoolLevel)
     )
     address: Mapped[str] = mapped_column(String(300), default="")
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
@@ -176,7 +171,7 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=_values, validate_strings=True)
+        enum_type(Role)
     )
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -8,7 +8,6 @@ from markupsafe import Markup
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,12 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhub.accounts.models import OrgUnit, User
-from schoolhub.db import Base, UTCDateTime, utcnow
+from schoolhub.db import Base, UTCDateTime, enum_type, utcnow
 from schoolhub.lessons.vocab import unpack
-
-
-def _values(enum_cls):
-    return [member.value for member in enum_cls]
 
 
 class LessonStatus(enum.StrEnum):
@@ -72,11 +67,11 @@ class Lesson(Base):
     video_url: Mapped[str] = mapped_column(String(300), default="")
     is_core: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[LessonStatus] = mapped_column(
-        Enum(LessonStatus, native_enum=False, length=20, values_callable=_values, validate_strings=True),
+        enum_type(LessonStatus),
         default=LessonStatus.DRAFT,
     )
     visibility: Mapped[Visibility] = mapped_column(
-        Enum(Visibility, native_enum=False, length=20, values_callable=_values, validate_strings=True),
+        enum_type(Visibility),
         default=Visibility.SCHOOL,
     )
     source_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
