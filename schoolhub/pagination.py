@@ -1,6 +1,7 @@
 """Pagination of a select(): one COUNT and one page query, whatever the table size."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from math import ceil
 
@@ -31,10 +32,21 @@ class Page:
         return self.page < self.pages
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def small_int(raw: str | None) -> int | None:
+    """A non-negative integer written in 1 to 9 ASCII digits, else None.
+
+    (str.isdigit() accepts "²" and other digits int() refuses, which would be a 500.)
+    """
+    return int(raw) if raw and _DIGITS.fullmatch(raw) else None
+
+
 def current_page() -> int:
     """The ?page= number, 1 when missing or not a positive integer."""
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    page = small_int(request.args.get("page"))
+    return page if page and page < 100000 else 1
 
 
 def paginate(session: Session, stmt: Select, *, scalars: bool = True, per_page: int | None = None) -> Page:

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from schoolhub.accounts.models import Membership, User
 from schoolhub.db import get_session
+from schoolhub.pagination import small_int
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -69,7 +70,7 @@ def login_failed(response) -> bool:
 def load_user(user_id: str) -> User | None:
     """Load the user named in the session, if the session's token still matches."""
     raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+    if small_int(raw_id) is None or not token:
         return None
     user = get_session().scalar(
         select(User)

@@ -22,3 +22,26 @@ def nfc(text: str | None) -> str:
     if not text:
         return ""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+# Vietnamese tone marks: grave, acute, tilde, hook above, dot below.
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_WORD = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")
+
+
+def _tone_to_end(match: re.Match) -> str:
+    word = match.group(0)
+    tones = "".join(ch for ch in word if ch in _TONES)
+    return "".join(ch for ch in word if ch not in _TONES) + tones
+
+
+def exact_key(text: str | None) -> str:
+    """Lower-cased text with diacritics kept, the tone mark of each word moved to its end.
+
+    Old and new tone placement ("hoá"/"hóa", "thuỷ"/"thủy") then compare equal, while "mã hóa" and
+    "mà hoa" stay different: what "exact-diacritic" search ranking compares.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", nfc(text).casefold())
+    return unicodedata.normalize("NFC", _WORD.sub(_tone_to_end, decomposed))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schoolhub.accounts.usernames import USERNAME_RE, base_username
-from schoolhub.textfold import fold, nfc
+from schoolhub.textfold import exact_key, fold, nfc
 
 
 @pytest.mark.parametrize(("text", "folded"), [
@@ -68,3 +68,17 @@ def test_oversized_upload_gets_a_friendly_413(world, login_as, app):
     assert r.status_code == 413
     html = r.get_data(as_text=True)
     assert "<main" in html and "413" in html
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("mã hoá", "mã hóa", True),            # old and new tone placement
+    ("Thuỷ tinh", "thủy tinh", True),
+    ("KHOẺ", "khỏe", True),
+    ("hóa,", "hoá,", True),                # punctuation does not move the mark
+    ("mã hóa", "mà hoa", False),           # other diacritics: another word
+    ("đá", "da", False),
+    ("Nghị quyết 57", "nghị quyết 57", True),
+])
+def test_exact_key_ignores_only_case_and_tone_placement(a, b, same):
+    assert (exact_key(a) == exact_key(b)) is same
+    assert (exact_key(unicodedata.normalize("NFD", a)) == exact_key(b)) is same

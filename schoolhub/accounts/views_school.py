@@ -14,7 +14,7 @@ from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.accounts.views_admin import _apply_error
 from schoolhub.db import get_session
-from schoolhub.pagination import paginate
+from schoolhub.pagination import paginate, small_int
 from schoolhub.textfold import fold
 
 bp = Blueprint("school", __name__, url_prefix="/schools")
@@ -90,7 +90,7 @@ def students(school_id: int):
     school = load_school(school_id)
     policy.require(policy.Action.VIEW_ROSTER, school)
     raw = request.args.get("class_id", "")
-    class_id = int(raw) if raw.isdigit() else None
+    class_id = small_int(raw)
     if class_id:
         _class(school, class_id)
     page, q = _people(school, Role.STUDENT, class_id)

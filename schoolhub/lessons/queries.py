@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, joinedload
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind
 from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus, Visibility
 from schoolhub.policy import memberships
-from schoolhub.textfold import fold, nfc
+from schoolhub.textfold import exact_key, fold, nfc
 
 QUERY_MAX = 100
 
@@ -83,7 +83,7 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
         stmt = stmt.where(Lesson.search_folded.like(f"%{_like_escape(word)}%", escape="\\"))
     order = []
     if words:
-        exact = _like_escape(q.casefold())
+        exact = _like_escape(exact_key(q))
         folded = _like_escape(" ".join(words))
         order.append(case(
             (Lesson.search_exact.like(f"%{exact}%", escape="\\"), 0),

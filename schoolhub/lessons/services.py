@@ -25,7 +25,7 @@ from schoolhub.lessons.models import (
 )
 from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, pack
 from schoolhub.markup import render_markdown, youtube_id
-from schoolhub.textfold import fold, nfc
+from schoolhub.textfold import exact_key, fold, nfc
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -127,7 +127,7 @@ def index_lesson(lesson: Lesson) -> None:
     text = "\n".join((lesson.title, lesson.summary, lesson.tags, lesson.body))
     lesson.title_folded = fold(lesson.title)[:200]
     lesson.search_folded = fold(text)
-    lesson.search_exact = nfc(text).casefold()
+    lesson.search_exact = exact_key(text)
 
 
 def _snapshot(session: Session, actor: User | None, lesson: Lesson, note: str = "") -> LessonRevision:

@@ -26,7 +26,7 @@ from schoolhub.lessons import queries, services
 from schoolhub.lessons.forms import VISIBILITY_LABELS, CopyForm, LessonForm, NewLessonForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
 from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, grade_label
-from schoolhub.pagination import paginate
+from schoolhub.pagination import paginate, small_int
 from schoolhub.security import login_manager
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
@@ -76,8 +76,8 @@ def _filters() -> dict:
         "q": args.get("q", "").strip()[:queries.QUERY_MAX],
         "topic": args.get("topic", "") if args.get("topic", "") in TOPICS else "",
         "subject": args.get("subject", "") if args.get("subject", "") in SUBJECTS else "",
-        "grade": int(grade) if grade.isdigit() and int(grade) in GRADES else None,
-        "school_id": int(school) if school.isdigit() and len(school) < 10 else None,
+        "grade": small_int(grade) if small_int(grade) in GRADES else None,
+        "school_id": small_int(school),
     }
 
 

@@ -11,7 +11,7 @@ from schoolhub.db import get_session
 from schoolhub.lessons import services
 from schoolhub.lessons.models import LessonRevision
 from schoolhub.lessons.views import bp, load_editable
-from schoolhub.pagination import paginate
+from schoolhub.pagination import paginate, small_int
 
 
 def _revision(lesson_id: int, number: int) -> LessonRevision:
@@ -40,7 +40,8 @@ def revision(lesson_id: int, number: int):
     lesson = load_editable(lesson_id)
     new = _revision(lesson.id, number)
     raw = request.args.get("against", "")
-    against = int(raw) if raw.isdigit() and len(raw) < 9 else number - 1
+    against = small_int(raw)
+    against = number - 1 if against is None else against
     old = _revision(lesson.id, against) if against >= 1 else None
     diff = services.diff_revisions(old, new) if old is not None else None
     return render_template("lessons/revision.html", lesson=lesson, revision=new, old=old, diff=diff)
