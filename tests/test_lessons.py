@@ -721,3 +721,29 @@ def test_body_is_rendered_once_on_save_not_on_every_view(world, factory, login_a
     db.commit()
     html = login_as(world.student).get(f"/lessons/{lesson.id}").get_data(as_text=True)
     assert "bản lưu sẵn" in html and "<strong>đậm</strong>" not in html
+
+
+def test_a_change_of_description_alone_keeps_a_revision_and_shows_in_the_diff(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, topics=("cds",), grades=(7,))
+    c = login_as(world.teacher)
+    r = c.post(f"/lessons/{lesson.id}/edit", data=lesson_fields(lesson, topics=["cds", "ai"], grades=["7", "8"]))
+    assert r.status_code == 302
+    lesson = fresh(db, lesson)
+    assert lesson.revision_count == 2 and set(lesson.topic_keys) == {"cds", "ai"}
+    page = lxml.html.fromstring(c.get(f"/lessons/{lesson.id}/revisions/2").get_data(as_text=True))
+    added = " ".join(el.text_content() for el in page.xpath('//pre[@class="diff"]/ins'))
+    removed = " ".join(el.text_content() for el in page.xpath('//pre[@class="diff"]/del'))
+    # Shown with the labels a reader knows (Vietnamese), not the stored keys.
+    assert "Trí tuệ nhân tạo" in added and "Lớp 8" in added and "Lớp 8" not in removed
+    assert ",ai," not in added
+
+
+def test_restore_brings_back_the_description_but_not_who_may_read(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, visibility="school", topics=("cds",), duration_minutes=45)
+    c = login_as(world.teacher)
+    assert c.post(f"/lessons/{lesson.id}/edit", data=lesson_fields(
+        lesson, topics=["stem"], duration_minutes="90", visibility="commune")).status_code == 302
+    assert c.post(f"/lessons/{lesson.id}/revisions/1/restore").status_code == 302
+    lesson = fresh(db, lesson)
+    assert lesson.topic_keys == ["cds"] and lesson.duration_minutes == 45
+    assert lesson.visibility.value == "commune" and lesson.revision_count == 3

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 06:01:12.331587
+Create Date: 2026-11-26 06:04:56.689363
 """
 from alembic import op
 import sqlalchemy as sa
@@ -98,6 +98,13 @@ def upgrade():
     sa.Column('summary', sa.String(length=500), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('tags', sa.String(length=300), nullable=False),
+    sa.Column('topics', sa.String(length=200), nullable=False),
+    sa.Column('subjects', sa.String(length=200), nullable=False),
+    sa.Column('grades', sa.String(length=60), nullable=False),
+    sa.Column('audiences', sa.String(length=60), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=True),
+    sa.Column('video_url', sa.String(length=300), nullable=False),
+    sa.Column('visibility', sa.Enum('school', 'commune', 'public', name='visibility', native_enum=False, length=20), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.Column('created_at', schoolhub.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['editor_id'], ['users.id'], name=op.f('fk_lesson_revisions_editor_id_users'), ondelete='SET NULL'),

@@ -140,6 +140,13 @@ class LessonRevision(Base):
     summary: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[str] = mapped_column(String(300), default="")
+    topics: Mapped[str] = mapped_column(String(200), default="")
+    subjects: Mapped[str] = mapped_column(String(200), default="")
+    grades: Mapped[str] = mapped_column(String(60), default="")
+    audiences: Mapped[str] = mapped_column(String(60), default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    video_url: Mapped[str] = mapped_column(String(300), default="")
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility), default=Visibility.SCHOOL)
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

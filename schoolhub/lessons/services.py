@@ -23,7 +23,16 @@ from schoolhub.lessons.models import (
     LessonStatus,
     Visibility,
 )
-from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, pack
+from schoolhub.lessons.vocab import (
+    AUDIENCES,
+    GRADES,
+    SUBJECTS,
+    TOPICS,
+    VISIBILITY_LABELS,
+    grade_label,
+    pack,
+    unpack,
+)
 from schoolhub.markup import render_markdown, youtube_id
 from schoolhub.textfold import exact_key, fold, nfc
 
@@ -130,17 +139,23 @@ def index_lesson(lesson: Lesson) -> None:
     lesson.search_exact = exact_key(text)
 
 
+# What a revision keeps. A restore brings back all but the visibility (who may read it is decided anew).
+TEXT_FIELDS = ("title", "summary", "body", "tags")
+META_FIELDS = ("topics", "subjects", "grades", "audiences", "duration_minutes", "video_url")
+RESTORED_FIELDS = TEXT_FIELDS + META_FIELDS
+KEPT_FIELDS = RESTORED_FIELDS + ("visibility",)
+
+
 def _snapshot(session: Session, actor: User | None, lesson: Lesson, note: str = "") -> LessonRevision:
     lesson.revision_count = (lesson.revision_count or 0) + 1
     revision = LessonRevision(lesson_id=lesson.id, number=lesson.revision_count, editor_id=actor.id if actor else None,
-                              title=lesson.title, summary=lesson.summary, body=lesson.body, tags=lesson.tags,
-                              note=note[:200])
+                              note=note[:200], **{f: getattr(lesson, f) for f in KEPT_FIELDS})
     session.add(revision)
     return revision
 
 
-def _content(obj) -> tuple:
-    return (obj.title, obj.summary, obj.body, obj.tags)
+def _content(obj, fields=KEPT_FIELDS) -> tuple:
+    return tuple(getattr(obj, f) for f in fields)
 
 
 def latest_revision(session: Session, lesson: Lesson) -> LessonRevision | None:
@@ -208,9 +223,10 @@ def restore_revision(session: Session, actor: User, lesson: Lesson,
     """
     if revision.lesson_id != lesson.id:
         raise ServiceError(_l("This version belongs to another lesson."))
-    if _content(lesson) == _content(revision):
+    if _content(lesson, RESTORED_FIELDS) == _content(revision, RESTORED_FIELDS):
         return None
-    lesson.title, lesson.summary, lesson.body, lesson.tags = _content(revision)
+    for field in RESTORED_FIELDS:
+        setattr(lesson, field, getattr(revision, field))
     lesson.updated_at = utcnow()
     index_lesson(lesson)
     new = _snapshot(session, actor, lesson, note=f"restore:{revision.number}")
@@ -226,6 +242,18 @@ class DiffLine:
     text: str
 
 
+def describe(field: str, value) -> str:
+    """A revision's field as a reader would say it: labels instead of stored keys."""
+    if field in ("topics", "subjects", "audiences"):
+        vocab = {"topics": TOPICS, "subjects": SUBJECTS, "audiences": AUDIENCES}[field]
+        return ", ".join(str(vocab.get(key, key)) for key in unpack(value))
+    if field == "grades":
+        return ", ".join(grade_label(int(g)) for g in unpack(value))
+    if field == "visibility":
+        return str(VISIBILITY_LABELS.get(value, value))
+    return "" if value is None else str(value)
+
+
 def diff_revisions(old: LessonRevision, new: LessonRevision) -> dict[str, list[DiffLine]]:
     """What changed between two revisions, field by field (only fields that changed)."""
     out: dict[str, list[DiffLine]] = {}
@@ -239,6 +267,10 @@ def diff_revisions(old: LessonRevision, new: LessonRevision) -> dict[str, list[D
                 continue
             lines.append(DiffLine("@" if line.startswith("@@") else line[:1] or " ", line[1:] if line[:1] in "+- " else line))
         out[field] = lines
+    for field in META_FIELDS + ("visibility",):
+        a, b = describe(field, getattr(old, field)), describe(field, getattr(new, field))
+        if a != b:
+            out[field] = [DiffLine("-", a)] * bool(a) + [DiffLine("+", b)] * bool(b)
     return out
 
 

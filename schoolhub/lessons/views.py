@@ -23,9 +23,9 @@ from schoolhub import files, policy
 from schoolhub.accounts.services import ServiceError
 from schoolhub.db import get_session, utcnow
 from schoolhub.lessons import queries, services
-from schoolhub.lessons.forms import VISIBILITY_LABELS, CopyForm, LessonForm, NewLessonForm
+from schoolhub.lessons.forms import CopyForm, LessonForm, NewLessonForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
-from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, grade_label
+from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, VISIBILITY_LABELS, grade_label
 from schoolhub.pagination import paginate, small_int
 from schoolhub.security import login_manager
 

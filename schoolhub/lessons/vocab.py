@@ -31,6 +31,13 @@ AUDIENCES = {
     "parents": _l("Parents"),
 }
 
+# Keyed by Visibility's values (a StrEnum member finds its entry too).
+VISIBILITY_LABELS = {
+    "school": _l("My school only"),
+    "commune": _l("All schools of the commune"),
+    "public": _l("Everyone, without logging in"),
+}
+
 GRADES = range(0, 13)  # 0: pre-school groups, 1-12: grades
 
 
