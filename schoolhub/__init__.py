@@ -23,7 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=f"sqlite:///{instance / 'schoolhub.sqlite3'}",
         UPLOAD_DIR=str(instance / "uploads"),
         BACKUP_DIR=str(instance / "backups"),
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        UPLOAD_MAX_BYTES=20 * 1024 * 1024,  # one attached file
+        MAX_CONTENT_LENGTH=21 * 1024 * 1024,  # a whole request: the file plus the lesson's text
         PASSWORD_HASH_METHOD="scrypt",  # Werkzeug's default cost: n=2**15, r=8, p=1
         TEMP_PASSWORD_HASH_METHOD="scrypt:2048:8:1",
         RATELIMIT_STORAGE_URI="memory://",
@@ -69,7 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
     from schoolhub.accounts import worklist as accounts_worklist  # noqa: F401  (registers providers)
     from schoolhub.lessons import views as lessons_views
-    from schoolhub.lessons import views_files, views_history  # noqa: F401  (routes on the lessons blueprint)
+    from schoolhub.lessons import views_edit, views_files, views_history  # noqa: F401  (routes on the lessons bp)
     from schoolhub.lessons import worklist as lessons_worklist  # noqa: F401  (registers providers)
 
     db.init_app(app)

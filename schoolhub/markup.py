@@ -97,7 +97,8 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
         return None if _SCRIPT_SCHEME_TEXT.search(_URL_IGNORED.sub("", value).lower()) else value
     if tag == "a":
         if attr == "href":
-            return _absolute_url(value, LINK_SCHEMES)
+            # The lesson's own attachments (/files/<token>) may be linked too, like pictures.
+            return value if UPLOAD_SRC.fullmatch(value) else _absolute_url(value, LINK_SCHEMES)
         if attr == "rel":
             return LINK_REL
         return None

@@ -111,7 +111,7 @@ def lesson_schools(user) -> list[OrgUnit]:
     """The schools where the user may write lessons (teacher or school admin there)."""
     seen: dict[int, OrgUnit] = {}
     for m in memberships(user):
-        if m.role in (Role.TEACHER, Role.SCHOOL_ADMIN) and m.unit.kind == UnitKind.SCHOOL:
+        if m.role in (Role.TEACHER, Role.SCHOOL_ADMIN) and m.unit.kind == UnitKind.SCHOOL and m.unit.is_active:
             seen.setdefault(m.unit.id, m.unit)
     return list(seen.values())
 
@@ -119,7 +119,11 @@ def lesson_schools(user) -> list[OrgUnit]:
 def _is_author_or_admin(user, lesson) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return lesson.author_id == user.id or has_role(user, Role.SCHOOL_ADMIN, lesson.school)
+    if has_role(user, Role.SCHOOL_ADMIN, lesson.school):
+        return True
+    # An author who has left the school no longer edits its lessons.
+    return lesson.author_id == user.id and (
+        has_role(user, Role.TEACHER, lesson.school) or has_role(user, Role.STUDENT, lesson.school))
 
 
 def _view_lesson(user, lesson) -> bool:

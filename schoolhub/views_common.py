@@ -44,7 +44,7 @@ def home():
     school_classes = {sid: queries.classes_of(db, school, open_only=True) for sid, school in staff_schools.items()}
     sizes = queries.class_sizes(db, [c.id for cls in school_classes.values() for c in cls])
     student_ms = [m for m in ms if m.role == Role.STUDENT]
-    latest = list(db.scalars(lesson_queries.search(current_user).limit(5)))
+    latest = list(db.scalars(lesson_queries.newest(current_user).limit(5)))
     informed = {commune.id: lesson_queries.informed_teachers(db, commune) for commune in communes}
     return render_template(
         "home/index.html",

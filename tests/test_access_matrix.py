@@ -51,8 +51,7 @@ MATRIX = {
     # A token that was never issued: even the school's admin gets 404.
     "roster.commit": ("POST", "/schools/{school}/import/{token}", row(LOGIN, 403, 403, 404, 404, 403, 404)),
     # Lessons. {lesson}: published, for school THCS-A only, written by `teacher`, with one picture
-    # attached. A POST without data changes nothing (400, or a no-op redirect), except the
-    # attachment removal, which comes last.
+    # attached. A POST without data changes nothing (400, or a no-op redirect).
     "lessons.index": ("GET", "/lessons", row(200, 200, 200, 200, 200, 200, 200)),
     "lessons.feed": ("GET", "/lessons/feed.atom", row(200, 200, 200, 200, 200, 200, 200)),
     "lessons.mine": ("GET", "/lessons/mine", row(LOGIN, 200, 200, 200, 200, 200, 200)),
@@ -70,8 +69,6 @@ MATRIX = {
     "lessons.revisions": ("GET", "/lessons/{lesson}/revisions", row(LOGIN, 403, 200, 200, 404, 403, 404)),
     "lessons.revision": ("GET", "/lessons/{lesson}/revisions/1", row(LOGIN, 403, 200, 200, 404, 403, 404)),
     "lessons.restore": ("POST", "/lessons/{lesson}/revisions/1/restore", row(LOGIN, 403, 302, 302, 404, 403, 404)),
-    "lessons.delete_attachment": ("POST", "/lessons/{lesson}/attachments/{attachment}/delete",
-                                  row(LOGIN, 403, 302, 302, 404, 403, 404)),
 }
 
 

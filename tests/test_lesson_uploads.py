@@ -88,6 +88,12 @@ def post_edit(c, lesson: Lesson, data: bytes | None = None, filename: str = "", 
     return c.post(f"/lessons/{lesson.id}/edit", data=payload, content_type="multipart/form-data")
 
 
+def fresh_lesson(db, lesson: Lesson) -> Lesson:
+    """The lesson as the database holds it now (its revision count moves with every save)."""
+    db.expire_all()
+    return db.get(Lesson, lesson.id)
+
+
 def get_file(c, url: str):
     """GET a file, buffer its body and close the response (send_file keeps the file open until then)."""
     r = c.get(url)
@@ -449,7 +455,7 @@ def test_author_removes_an_attachment_row_and_file(world, factory, login_as, db,
     keep_id, keep_token, gone_id, gone_token = keep.id, keep.token, gone.id, gone.token
     path = files.path_for(app.config["UPLOAD_DIR"], gone_token)
     assert path.is_file()
-    r = c.post(f"/lessons/{lesson.id}/attachments/{gone_id}/delete")
+    r = post_edit(c, fresh_lesson(db, lesson), action=f"remove:{gone_id}")
     assert r.status_code == 302
     assert [a.id for a in attachments_of(db, lesson)] == [keep_id]
     assert not path.exists()
@@ -463,7 +469,7 @@ def test_other_schools_teacher_cannot_remove_an_attachment(world, factory, login
     c = login_as(world.teacher)
     attachment = upload(c, db, lesson, pdf_bytes(), "a.pdf", visibility="school", action="publish")
     path = files.path_for(app.config["UPLOAD_DIR"], attachment.token)
-    r = login_as(world.other_teacher).post(f"/lessons/{lesson.id}/attachments/{attachment.id}/delete")
+    r = post_edit(login_as(world.other_teacher), fresh_lesson(db, lesson), action=f"remove:{attachment.id}")
     assert r.status_code == 404
     assert [a.id for a in attachments_of(db, lesson)] == [attachment.id] and path.is_file()
 
@@ -474,7 +480,7 @@ def test_reader_who_may_not_edit_cannot_remove_an_attachment(world, factory, log
     attachment = upload(c, db, lesson, pdf_bytes(), "a.pdf", visibility="commune", action="publish")
     path = files.path_for(app.config["UPLOAD_DIR"], attachment.token)
     for reader in (world.other_teacher, world.student):
-        r = login_as(reader).post(f"/lessons/{lesson.id}/attachments/{attachment.id}/delete")
+        r = post_edit(login_as(reader), fresh_lesson(db, lesson), action=f"remove:{attachment.id}")
         assert r.status_code == 403, reader.username
     assert [a.id for a in attachments_of(db, lesson)] == [attachment.id] and path.is_file()
 
@@ -487,7 +493,7 @@ def test_attachment_of_another_lesson_cannot_be_removed_through_this_one(world, 
     c = login_as(world.teacher)
     second = upload(c, db, also_mine, pdf_bytes(), "bai-hai.pdf")
     for attachment, owner in ((theirs, other), (second, also_mine)):
-        r = c.post(f"/lessons/{mine.id}/attachments/{attachment.id}/delete")
+        r = post_edit(c, fresh_lesson(db, mine), action=f"remove:{attachment.id}")
         assert r.status_code == 404
         assert [a.id for a in attachments_of(db, owner)] == [attachment.id]
         assert files.path_for(app.config["UPLOAD_DIR"], attachment.token).is_file()
@@ -650,3 +656,55 @@ def test_the_page_checker_catches_what_it_must():
         with pytest.raises(AssertionError):
             assert_page_safe(bad, "checker")
     assert_page_safe('<script src="/static/app.js" defer></script><a href="https://x">x</a>', "checker")
+
+
+# --- what the review found: removal through the form, the per-file limit, a file the form forgot ---------------
+
+
+def test_removing_a_file_saves_what_was_typed_and_takes_its_picture_out_of_the_text(world, factory, login_as, db,
+                                                                                   app):
+    lesson = factory.lesson(world.school, world.teacher, body="Quan sát hình.", status="draft")
+    c = login_as(world.teacher)
+    picture = upload(c, db, lesson, png_bytes(), "hinh.png", body="Quan sát hình.", insert_image="1")
+    token, picture_id = picture.token, picture.id
+    lesson = fresh_lesson(db, lesson)
+    assert f"/files/{token}" in lesson.body
+    typed = lesson.body + f"\n\nCâu hỏi mới vừa gõ, xem [hình](/files/{token})."
+    r = post_edit(c, lesson, body=typed, action=f"remove:{picture_id}")
+    assert r.status_code == 302
+    lesson = fresh_lesson(db, lesson)
+    assert "Câu hỏi mới vừa gõ, xem hình." in lesson.body  # typed text saved, the link keeps its words
+    assert token not in lesson.body and token not in lesson.body_html
+    assert attachments_of(db, lesson) == []
+    assert not files.path_for(app.config["UPLOAD_DIR"], token).exists()
+
+
+def test_file_over_the_per_file_limit_is_413_with_the_form_and_text_kept(world, factory, login_as, db, app):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    c = login_as(world.teacher)
+    before = set(Path(app.config["UPLOAD_DIR"]).rglob("*"))
+    old = app.config["UPLOAD_MAX_BYTES"]
+    app.config["UPLOAD_MAX_BYTES"] = 50_000
+    try:
+        r = post_edit(c, lesson, pdf_bytes(b"%" + b"x" * 60_000 + b"\n"), "lon.pdf",
+                      title="Tiêu đề đang gõ", body="Nội dung không được mất")
+    finally:
+        app.config["UPLOAD_MAX_BYTES"] = old
+    assert r.status_code == 413
+    html = r.get_data(as_text=True)
+    assert "Nội dung không được mất" in html and 'value="Tiêu đề đang gõ"' in html
+    assert attachments_of(db, lesson) == [] and fresh_lesson(db, lesson).title != "Tiêu đề đang gõ"
+    assert set(Path(app.config["UPLOAD_DIR"]).rglob("*")) == before
+
+
+def test_a_chosen_file_that_was_not_stored_is_announced(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    c = login_as(world.teacher)
+    for fields in ({"title": ""}, {"action": "preview"}):
+        r = post_edit(c, lesson, pdf_bytes(), "tai-lieu.pdf", **fields)
+        assert r.status_code == 200
+        page = Page()
+        page.feed(r.get_data(as_text=True))
+        assert 'id="files"' in r.get_data(as_text=True)
+        assert "has-error" in r.get_data(as_text=True).split('id="files"')[0][-80:]
+    assert attachments_of(db, lesson) == []

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import lxml.html
 import pytest
 from flask_login import AnonymousUserMixin
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from schoolhub import files, policy
@@ -700,7 +701,8 @@ def test_page_that_is_not_a_number_shows_page_1(thirty_public, client):
 
 # --- bodies markdown2 would take seconds to render -------------------------------------------------
 
-@pytest.mark.parametrize("body", ["[x](" * 501, "`" * 2001, "a" * 50_001], ids=["brackets", "backticks", "length"])
+@pytest.mark.parametrize("body", ["[x](" * 501, "`" * 2001, "<a " * 1001, "a" * 50_001],
+                         ids=["brackets", "backticks", "angles", "length"])
 def test_body_that_would_render_slowly_is_refused_with_the_text_kept(world, login_as, db, body):
     c = login_as(world.teacher)
     before = db.scalar(select(func.count(Lesson.id)))
@@ -709,7 +711,7 @@ def test_body_that_would_render_slowly_is_refused_with_the_text_kept(world, logi
                                          "visibility": "school", "action": action})
         assert r.status_code == 200
         html = r.get_data(as_text=True)
-        assert 'class="error"' in html and body[:200] in html
+        assert 'class="error"' in html and str(escape(body[:200])) in html
     assert db.scalar(select(func.count(Lesson.id))) == before
 
 
@@ -747,3 +749,56 @@ def test_restore_brings_back_the_description_but_not_who_may_read(world, factory
     lesson = fresh(db, lesson)
     assert lesson.topic_keys == ["cds"] and lesson.duration_minutes == 45
     assert lesson.visibility.value == "commune" and lesson.revision_count == 3
+
+
+def test_the_same_form_sent_twice_is_saved_once_without_a_conflict(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher)
+    c = login_as(world.teacher)
+    data = lesson_fields(lesson, body="Bản sửa, bấm Lưu hai lần.")
+    assert c.post(f"/lessons/{lesson.id}/edit", data=data).status_code == 302
+    second = c.post(f"/lessons/{lesson.id}/edit", data=data)  # same base_revision: a double tap
+    assert second.status_code == 302
+    assert fresh(db, lesson).revision_count == 2
+
+
+def test_grade_choices_are_in_the_readers_language(world, login_as):
+    html = login_as(world.teacher).get("/lessons/new").get_data(as_text=True)
+    assert "Lớp 7" in html and "Grade 7" not in html
+
+
+def test_copy_skips_a_file_missing_on_disk_and_leaves_nothing_behind(world, factory, login_as, db, app):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    c = login_as(world.teacher)
+    for name in ("mot.png", "hai.png"):
+        r = c.post(f"/lessons/{lesson.id}/edit", data={**lesson_fields(fresh(db, lesson)), "insert_image": "1",
+                                                        "file": (io.BytesIO(png_bytes()), name)},
+                   content_type="multipart/form-data")
+        assert r.status_code == 302
+    lesson = fresh(db, lesson)
+    gone, kept = lesson.attachments
+    files.path_for(app.config["UPLOAD_DIR"], gone.token).unlink()
+    c.post(f"/lessons/{lesson.id}/status", data={"to": "published"})
+    db.execute(Lesson.__table__.update().where(Lesson.id == lesson.id).values(visibility="commune"))
+    db.commit()
+    r = login_as(world.other_teacher).post(f"/lessons/{lesson.id}/copy",
+                                           data={"school_id": world.other_school.id, "submission_id": "c1"})
+    assert r.status_code == 302
+    copy = db.scalar(select(Lesson).where(Lesson.source_lesson_id == lesson.id))
+    assert [a.original_name for a in copy.attachments] == [kept.original_name]
+
+
+def test_teacher_of_a_deactivated_school_cannot_write(world, login_as, db):
+    world.school.is_active = False
+    db.commit()
+    assert login_as(world.teacher).get("/lessons/new").status_code == 403
+
+
+def test_an_author_who_left_the_school_no_longer_edits_its_lesson(world, factory, login_as, db):
+    from schoolhub.accounts.models import Membership
+
+    lesson = factory.lesson(world.school, world.teacher, visibility="public")
+    # The teacher moves to the other school.
+    membership = db.scalar(select(Membership).where(Membership.user_id == world.teacher.id))
+    membership.unit_id = world.other_school.id
+    db.commit()
+    assert login_as(world.teacher).get(f"/lessons/{lesson.id}/edit").status_code == 403

@@ -557,3 +557,9 @@ def test_init_app_registers_filters_on_a_jinja_environment():
     markup.init_app(env)
     assert env.from_string("{{ t|markdown }}").render(t="<img src='x' onerror='go()'>*a*") == "<p><img><em>a</em></p>"
     assert env.from_string("{{ t|plaintext }}").render(t="a &amp; <b>b</b>") == "a &amp; b"
+
+
+def test_a_link_to_an_own_attachment_keeps_its_href():
+    html = str(render_markdown("[Phiếu học tập](/files/AbC_123-x) và [xa](/files/../etc)"))
+    assert '<a href="/files/AbC_123-x" rel="nofollow noopener ugc">Phiếu học tập</a>' in html
+    assert "/etc" not in html

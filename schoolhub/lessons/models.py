@@ -122,6 +122,11 @@ class Lesson(Base):
         return Markup(self.body_html or "")
 
     @property
+    def excerpt(self) -> str:
+        """The summary, or else the start of the body as plain text (from the stored rendering: no Markdown run)."""
+        return self.summary or self.body_markup.striptags()[:300]
+
+    @property
     def is_published(self) -> bool:
         return self.status == LessonStatus.PUBLISHED
 

@@ -95,6 +95,17 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
     return stmt.order_by(*order)
 
 
+def newest(user) -> Select:
+    """Published lessons the user may read, newest first (the home page's list)."""
+    return search(user).order_by(None).order_by(Lesson.published_at.desc(), Lesson.id.desc())
+
+
+def core_unconfirmed_count(session: Session, user) -> int:
+    """How many core lessons the user may read and has not confirmed yet."""
+    stmt = _core_unconfirmed(user)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
 def schools_with_lessons(session: Session, user) -> list[OrgUnit]:
     """Schools owning at least one lesson the user may read (the school filter's choices)."""
     stmt = (select(OrgUnit).join(Lesson, Lesson.school_id == OrgUnit.id)
@@ -138,10 +149,12 @@ def core_unconfirmed(session: Session, user, limit: int = 5) -> list[Lesson]:
     """Core lessons the user may read but has not yet confirmed (their worklist)."""
     if not getattr(user, "is_authenticated", False):
         return []
+    return list(session.scalars(_core_unconfirmed(user).order_by(Lesson.published_at.desc()).limit(limit)))
+
+
+def _core_unconfirmed(user) -> Select:
     confirmed = select(LessonRead.lesson_id).where(LessonRead.user_id == user.id, LessonRead.confirmed_at.is_not(None))
-    stmt = (select(Lesson).join(OrgUnit, OrgUnit.id == Lesson.school_id)
+    return (select(Lesson).join(OrgUnit, OrgUnit.id == Lesson.school_id)
             .where(visible_clause(user), Lesson.status == LessonStatus.PUBLISHED, Lesson.is_core.is_(true()),
-                   Lesson.id.not_in(confirmed))
-            .order_by(Lesson.published_at.desc()).limit(limit))
-    return list(session.scalars(stmt))
+                   Lesson.id.not_in(confirmed)))
 

@@ -42,6 +42,7 @@ BODY_MAX = 50_000
 # markdown2's link and code-span parsing is quadratic: these caps keep one save under about a second.
 MAX_BRACKETS = 500
 MAX_BACKTICKS = 2000
+MAX_ANGLES = 1000
 TAGS_MAX = 300
 TAG_MAX = 40
 MAX_ATTACHMENTS = 30
@@ -93,6 +94,8 @@ def check_body(body: str) -> None:
                               max=MAX_BRACKETS), "body")
     if body.count("`") > MAX_BACKTICKS:
         raise ServiceError(_l("Too many “`” characters: at most %(max)d.", max=MAX_BACKTICKS), "body")
+    if body.count("<") > MAX_ANGLES:
+        raise ServiceError(_l("Too many “<” characters: at most %(max)d.", max=MAX_ANGLES), "body")
 
 
 def _check(data: LessonInput) -> dict:
@@ -156,6 +159,15 @@ def _snapshot(session: Session, actor: User | None, lesson: Lesson, note: str = 
 
 def _content(obj, fields=KEPT_FIELDS) -> tuple:
     return tuple(getattr(obj, f) for f in fields)
+
+
+def same_as_current(lesson: Lesson, data: LessonInput) -> bool:
+    """True when saving `data` would change nothing (e.g. the same form sent twice)."""
+    try:
+        values = _check(data)
+    except ServiceError:
+        return False
+    return all(getattr(lesson, key) == value for key, value in values.items())
 
 
 def latest_revision(session: Session, lesson: Lesson) -> LessonRevision | None:
@@ -248,7 +260,7 @@ def describe(field: str, value) -> str:
         vocab = {"topics": TOPICS, "subjects": SUBJECTS, "audiences": AUDIENCES}[field]
         return ", ".join(str(vocab.get(key, key)) for key in unpack(value))
     if field == "grades":
-        return ", ".join(grade_label(int(g)) for g in unpack(value))
+        return ", ".join(str(grade_label(int(g))) for g in unpack(value))
     if field == "visibility":
         return str(VISIBILITY_LABELS.get(value, value))
     return "" if value is None else str(value)
@@ -296,14 +308,26 @@ def remove_attachment(session: Session, actor: User, attachment: Attachment) -> 
     return token
 
 
+def without_file(body: str, token: str) -> str:
+    """The body without the pictures of the attachment `token`; links to it keep only their words."""
+    target = r"\]\(/files/" + re.escape(token) + r"\)"
+    body = re.sub(r"!\[[^\]\n]*" + target + r"[ \t]*\n?", "", body)
+    return re.sub(r"\[([^\]\n]*)" + target, r"\1", body)
+
+
 def credit_for(source: Lesson) -> str:
     """The credit line a copy keeps: title, author and school of the original."""
     author = source.author.full_name if source.author else ""
     return f"{source.title} — {author}, {source.school.name}"[:400]
 
 
-def copy_lesson(session: Session, actor: User, source: Lesson, school: OrgUnit, upload_dir: str) -> Lesson:
-    """Copy a published commune or public lesson into the actor's school as a new draft, credited."""
+def copy_lesson(session: Session, actor: User, source: Lesson, school: OrgUnit, upload_dir: str,
+                made_files: list[str]) -> Lesson:
+    """Copy a published commune or public lesson into the actor's school as a new draft, credited.
+
+    The tokens of the files it copies are appended to `made_files`, for the caller to delete should the
+    transaction fail.
+    """
     if not source.is_published or source.visibility == Visibility.SCHOOL:
         raise ServiceError(_l("Only lessons shared with the commune or the public can be copied."))
     copy = Lesson(
@@ -315,9 +339,14 @@ def copy_lesson(session: Session, actor: User, source: Lesson, school: OrgUnit, 
     )
     session.add(copy)
     session.flush()
-    # The copy gets its own files, so it keeps working if the original is archived.
+    # The copy gets its own files, so it keeps working if the original is archived; a file missing on
+    # disk is skipped, not fatal.
     for old in source.attachments:
-        token = files.copy_stored(upload_dir, old.token)
+        try:
+            token = files.copy_stored(upload_dir, old.token)
+        except (FileNotFoundError, ValueError):
+            continue
+        made_files.append(token)
         session.add(Attachment(lesson=copy, token=token, kind=old.kind, mime=old.mime, size=old.size,
                                original_name=old.original_name, uploaded_by_id=actor.id))
         copy.body = copy.body.replace(f"/files/{old.token}", f"/files/{token}")

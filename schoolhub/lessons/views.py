@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
@@ -23,7 +23,7 @@ from schoolhub import files, policy
 from schoolhub.accounts.services import ServiceError
 from schoolhub.db import get_session, utcnow
 from schoolhub.lessons import queries, services
-from schoolhub.lessons.forms import CopyForm, LessonForm, NewLessonForm
+from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
 from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, VISIBILITY_LABELS, grade_label
 from schoolhub.pagination import paginate, small_int
@@ -64,6 +64,9 @@ def load_editable(lesson_id: int) -> Lesson:
 
 def apply_error(form, error: ServiceError) -> None:
     """Show a service's refusal next to the field it concerns."""
+    if error.field == "file" and hasattr(form, "file_errors"):
+        form.file_errors.append(str(error.message))
+        return
     field = getattr(form, error.field or "", None) or form.title
     field.errors = list(field.errors) + [str(error.message)]
 
@@ -99,149 +102,11 @@ def mine():
     db = get_session()
     filters = _filters()
     stmt = queries.search(current_user, **filters, status=None, mine=True)
-    stmt = stmt.order_by(None).order_by(Lesson.status, Lesson.updated_at.desc(), Lesson.id.desc())
+    status_order = case({LessonStatus.DRAFT: 0, LessonStatus.PUBLISHED: 1}, value=Lesson.status, else_=2)
+    stmt = stmt.order_by(None).order_by(status_order, Lesson.updated_at.desc(), Lesson.id.desc())
     page = paginate(db, stmt)
     return render_template("lessons/index.html", page=page, filters=filters, schools=[], mine=True,
                            can_write=bool(policy.lesson_schools(current_user)))
-
-
-def _input(form: LessonForm) -> services.LessonInput:
-    return services.LessonInput(
-        title=form.title.data or "", summary=form.summary.data or "", body=form.body.data or "",
-        topics=tuple(form.topics.data or ()), subjects=tuple(form.subjects.data or ()),
-        grades=tuple(form.grades.data or ()), audiences=tuple(form.audiences.data or ()),
-        tags=form.tags.data or "", duration_minutes=form.duration_minutes.data,
-        video_url=form.video_url.data or "", visibility=Visibility(form.visibility.data or "school"),
-    )
-
-
-def _store_upload() -> files.StoredFile | None:
-    """Store the uploaded file, if one came with the form (UploadRejected leaves nothing behind)."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return None
-    return files.store(upload.stream, upload.filename, current_app.config["UPLOAD_DIR"],
-                       max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-
-
-def _save(form, db, lesson: Lesson | None, school=None):
-    """Create or update from the form and the optional upload, all or nothing. Returns the lesson or None."""
-    stored = None
-    try:
-        stored = _store_upload()
-        data = _input(form)
-        if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
-            # A picture goes into the text at once, so a phone user need not copy any code.
-            alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
-            data.body = (data.body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
-        if lesson is None:
-            lesson = services.create_lesson(db, current_user, school, data)
-        else:
-            services.update_lesson(db, current_user, lesson, data)
-        if stored is not None:
-            services.add_attachment(db, current_user, lesson, stored)
-        if request.form.get("action") == "publish":
-            services.set_status(db, current_user, lesson, LessonStatus.PUBLISHED)
-        db.commit()
-    except (ServiceError, files.UploadRejected) as error:
-        db.rollback()
-        if stored is not None:
-            files.delete_stored(current_app.config["UPLOAD_DIR"], stored.token)
-        if isinstance(error, files.UploadRejected):
-            form.file_errors = [_(error.message, **error.params)]
-        else:
-            apply_error(form, error)
-        return None
-    except Exception:
-        db.rollback()
-        if stored is not None:
-            files.delete_stored(current_app.config["UPLOAD_DIR"], stored.token)
-        raise
-    return lesson
-
-
-def _preview(form) -> str | None:
-    """The body to preview, or None (with the reason on the field) when it could not be rendered quickly."""
-    body = form.body.data or ""
-    try:
-        services.check_body(body)
-    except ServiceError as error:
-        apply_error(form, error)
-        return None
-    return body
-
-
-def _after_save(lesson: Lesson):
-    """Say what happened; a published lesson is shown as readers see it, anything else stays in the editor."""
-    if request.form.get("action") == "publish":
-        flash(_("The lesson is published."), "success")
-        return redirect(url_for("lessons.view", lesson_id=lesson.id))
-    if request.files.get("file") and request.files["file"].filename:
-        flash(_("Saved, and the file is attached."), "success")
-    else:
-        flash(_("Saved."), "success")
-    return redirect(url_for("lessons.edit", lesson_id=lesson.id))
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@login_required
-def new():
-    """Write a new lesson in one of my schools; it starts as a draft."""
-    schools = policy.lesson_schools(current_user)
-    if not schools:
-        abort(403)
-    form = NewLessonForm()
-    form.school_id.choices = [SelectChoice(s.id, s.name) for s in schools]
-    form.file_errors = []
-    preview = None
-    if request.method == "POST" and request.form.get("action") == "preview":
-        preview = _preview(form)
-    elif form.validate_on_submit():
-        school = next((s for s in schools if s.id == form.school_id.data), None)
-        if school is None:
-            abort(403)
-        lesson = _save(form, get_session(), None, school)
-        if lesson is not None:
-            return _after_save(lesson)
-    return render_template("lessons/form.html", form=form, lesson=None, preview=preview)
-
-
-@bp.route("/<int:lesson_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(lesson_id: int):
-    """Edit the lesson: text, metadata, files; preview without saving; every save keeps a revision."""
-    lesson = load_editable(lesson_id)
-    db = get_session()
-    form = LessonForm(obj=None if request.method == "POST" else _form_data(lesson))
-    form.file_errors = []
-    preview = None
-    if request.method == "POST" and request.form.get("action") == "preview":
-        preview = _preview(form)
-    elif form.validate_on_submit():
-        if str(form.base_revision.data or "") != str(lesson.revision_count):
-            form.body.errors = list(form.body.errors) + [_(
-                "Someone else saved this lesson while you were editing (version %(n)d). Your text is kept here: "
-                "compare it with the history, then save again.", n=lesson.revision_count)]
-            form.base_revision.data = str(lesson.revision_count)
-        elif _save(form, db, lesson) is not None:
-            return _after_save(lesson)
-    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview)
-
-
-class _FormData:
-    """The lesson's values in the shape LessonForm(obj=...) reads."""
-
-    def __init__(self, lesson: Lesson):
-        self.title, self.summary, self.body, self.tags = lesson.title, lesson.summary, lesson.body, lesson.tags
-        self.topics, self.subjects = lesson.topic_keys, lesson.subject_keys
-        self.grades, self.audiences = lesson.grade_list, lesson.audience_keys
-        self.duration_minutes, self.video_url = lesson.duration_minutes, lesson.video_url
-        self.visibility = lesson.visibility.value
-        self.base_revision = str(lesson.revision_count)
-
-
-def _form_data(lesson: Lesson) -> _FormData:
-    return _FormData(lesson)
 
 
 @bp.route("/<int:lesson_id>")
@@ -339,8 +204,15 @@ def copy(lesson_id: int):
         return redirect(url_for("lessons.view", lesson_id=lesson.id))
     school = next(s for s in schools if s.id == form.school_id.data)
     db = get_session()
-    copied = services.copy_lesson(db, current_user, lesson, school, current_app.config["UPLOAD_DIR"])
-    db.commit()
+    made_files: list[str] = []
+    try:
+        copied = services.copy_lesson(db, current_user, lesson, school, current_app.config["UPLOAD_DIR"], made_files)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        for token in made_files:
+            files.delete_stored(current_app.config["UPLOAD_DIR"], token)
+        raise
     flash(_("A copy is in your drafts. Adapt it, then publish it."), "success")
     return redirect(url_for("lessons.edit", lesson_id=copied.id))
 

@@ -41,9 +41,9 @@ VISIBILITY_LABELS = {
 GRADES = range(0, 13)  # 0: pre-school groups, 1-12: grades
 
 
-def grade_label(grade: int) -> str:
-    """'Mầm non' for 0, 'Lớp 7' for 7."""
-    return str(_l("Pre-school")) if grade == 0 else str(_l("Grade %(n)d", n=grade))
+def grade_label(grade: int):
+    """'Mầm non' for 0, 'Lớp 7' for 7 (a lazy string: translated when shown, in the reader's language)."""
+    return _l("Pre-school") if grade == 0 else _l("Grade %(n)d", n=grade)
 
 
 def pack(values) -> str:

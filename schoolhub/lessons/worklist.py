@@ -16,10 +16,10 @@ def core_to_confirm(session: Session, user) -> list[WorkItem]:
     """Teachers and school admins: core Resolution 57 material not yet confirmed as read."""
     if not ({Role.TEACHER, Role.SCHOOL_ADMIN} & policy.roles(user)):
         return []
-    waiting = queries.core_unconfirmed(session, user, limit=20)
-    if not waiting:
+    n = queries.core_unconfirmed_count(session, user)
+    if not n:
         return []
-    target = url_for("lessons.view", lesson_id=waiting[0].id)
-    n = len(waiting)
+    first = queries.core_unconfirmed(session, user, limit=1)[0]
+    target = url_for("lessons.view", lesson_id=first.id)
     return [WorkItem(ngettext("%(num)d core Resolution 57 lesson to read and confirm",
                               "%(num)d core Resolution 57 lessons to read and confirm", n), target, n)]
