@@ -802,3 +802,12 @@ def test_an_author_who_left_the_school_no_longer_edits_its_lesson(world, factory
     membership.unit_id = world.other_school.id
     db.commit()
     assert login_as(world.teacher).get(f"/lessons/{lesson.id}/edit").status_code == 403
+
+
+def test_a_youtube_video_is_a_privacy_enhanced_embed_loaded_only_on_play(world, factory, login_as):
+    lesson = factory.lesson(world.school, world.teacher, video_url="https://youtu.be/dQw4w9WgXcQ?t=42")
+    page = lxml.html.fromstring(login_as(world.student).get(f"/lessons/{lesson.id}").get_data(as_text=True))
+    [box] = page.xpath("//*[@data-embed]")
+    assert box.get("data-embed") == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    # Nothing is fetched from YouTube until the reader presses play (app.js swaps in the iframe).
+    assert not page.xpath("//iframe") and box.xpath(".//*[@data-play]")
