@@ -212,7 +212,7 @@ def _publish(tmp: Path, upload_dir: Path) -> str:
     """Give the finished temporary file its permissions and move it under a new token; return the token."""
     try:
         os.chmod(tmp, FILE_MODE)
-    except (OSError, NotImplementedError):  # some file systems (and Windows) cannot; the file is still fine
+    except OSError:  # some file systems cannot; the file is still fine
         pass
     token = secrets.token_urlsafe(18)
     target = path_for(upload_dir, token)
