@@ -62,6 +62,14 @@ def load_editable(lesson_id: int) -> Lesson:
     return lesson
 
 
+def visible_source(lesson: Lesson) -> Lesson | None:
+    """The lesson this one was copied from, when the user may still read it (for a link to it)."""
+    if not lesson.source_lesson_id:
+        return None
+    source = get_session().get(Lesson, lesson.source_lesson_id)
+    return source if source is not None and policy.can(A.VIEW_LESSON, source) else None
+
+
 def apply_error(form, error: ServiceError) -> None:
     """Show a service's refusal next to the field it concerns."""
     if error.field == "file" and hasattr(form, "file_errors"):
@@ -118,11 +126,7 @@ def view(lesson_id: int):
     if current_user.is_authenticated:
         read = services.record_read(db, current_user, lesson)
         db.commit()
-    source = None
-    if lesson.source_lesson_id:
-        candidate = db.get(Lesson, lesson.source_lesson_id)
-        if candidate is not None and policy.can(A.VIEW_LESSON, candidate):
-            source = candidate
+    source = visible_source(lesson)
     copy_form = None
     if policy.can(A.COPY_LESSON, lesson):
         copy_form = CopyForm()

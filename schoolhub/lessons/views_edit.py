@@ -14,7 +14,7 @@ from schoolhub.db import get_session
 from schoolhub.lessons import services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
-from schoolhub.lessons.views import apply_error, bp, load_editable
+from schoolhub.lessons.views import apply_error, bp, load_editable, visible_source
 from schoolhub.pagination import small_int
 
 
@@ -138,7 +138,8 @@ def _render(form, lesson: Lesson | None, preview: str | None = None):
     if request.method == "POST" and _chosen_file() is not None and not form.file_errors:
         form.file_errors = [_("The file you chose was not attached yet: choose it again before saving.")]
     status = 413 if getattr(form, "file_too_large", False) else 200
-    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview), status
+    source = visible_source(lesson) if lesson is not None else None
+    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview, source=source), status
 
 
 def _prepare(form) -> None:

@@ -155,9 +155,30 @@ class _QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
+def _buffered(wsgi_app):
+    """Answer each request from memory, its body read and its iterable closed before any byte is sent.
+
+    Werkzeug's development server closes the app's iterable only after draining the socket, and a
+    browser that drops the connection first (a page left mid-load) makes that drain raise: the open
+    file of a static or /files/ response is then closed by the garbage collector, as a ResourceWarning
+    at a random later moment. The test server buffers instead; production (gunicorn) is not affected.
+    """
+
+    def app(environ, start_response):
+        iterable = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return app
+
+
 @pytest.fixture(scope="session")
 def live_app(database_url):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": True})
+    app.wsgi_app = _buffered(app.wsgi_app)
     app.extensions["tests.server_errors"] = errors = []
 
     def _record(sender, exception, **extra):
