@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_datetime, format_decimal
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -38,6 +38,16 @@ def format_moment(value: datetime | None) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm")
 
 
+def format_size(size: int | None) -> str:
+    """A file size as people read it: 850 B, 12 KB, 3,4 MB (decimal comma in Vietnamese)."""
+    size = size or 0
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+
+
 def init_app(app: Flask) -> None:
     """Attach Babel and the date filters."""
     babel.init_app(
@@ -51,3 +61,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.finalize = lambda value: str(value) if isinstance(value, LazyString) else value
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
+    app.jinja_env.filters["filesize"] = format_size

@@ -811,3 +811,12 @@ def test_a_youtube_video_is_a_privacy_enhanced_embed_loaded_only_on_play(world, 
     assert box.get("data-embed") == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
     # Nothing is fetched from YouTube until the reader presses play (app.js swaps in the iframe).
     assert not page.xpath("//iframe") and box.xpath(".//*[@data-play]")
+
+
+@pytest.mark.parametrize(("size", "shown"), [(0, "0 B"), (850, "850 B"), (12_345, "12 KB"),
+                                             (3_565_158, "3,4 MB")])
+def test_file_sizes_read_naturally_in_vietnamese(app, size, shown):
+    from schoolhub.i18n import format_size
+
+    with app.test_request_context():
+        assert format_size(size) == shown
