@@ -820,3 +820,9 @@ def test_file_sizes_read_naturally_in_vietnamese(app, size, shown):
 
     with app.test_request_context():
         assert format_size(size) == shown
+
+
+def test_the_feed_speaks_vietnamese(client, world):
+    feed = ET.fromstring(client.get("/lessons/feed.atom").get_data())
+    title = feed.find("{http://www.w3.org/2005/Atom}title").text
+    assert title.startswith("Bài giảng Nghị quyết 57")
