@@ -6,8 +6,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class AsciiIntConverter(IntegerConverter):
+    """An id in a URL: 1 to 18 ASCII digits."""
+
+    regex = r"[0-9]{1,18}"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder="../templates",
     )
+    # <int:…> in URLs: ASCII digits only, at most 18 (Werkzeug's accepts "١" and numbers SQLite cannot hold).
+    app.url_map.converters["int"] = AsciiIntConverter
     instance = Path(app.instance_path)
     app.config.from_mapping(
         SECRET_KEY=DEV_SECRET_KEY,

@@ -122,8 +122,7 @@ def _is_author_or_admin(user, lesson) -> bool:
     if has_role(user, Role.SCHOOL_ADMIN, lesson.school):
         return True
     # An author who has left the school no longer edits its lessons.
-    return lesson.author_id == user.id and (
-        has_role(user, Role.TEACHER, lesson.school) or has_role(user, Role.STUDENT, lesson.school))
+    return lesson.author_id == user.id and has_role(user, Role.TEACHER, lesson.school)
 
 
 def _view_lesson(user, lesson) -> bool:

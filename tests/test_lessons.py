@@ -826,3 +826,94 @@ def test_the_feed_speaks_vietnamese(client, world):
     feed = ET.fromstring(client.get("/lessons/feed.atom").get_data())
     title = feed.find("{http://www.w3.org/2005/Atom}title").text
     assert title.startswith("Bài giảng Nghị quyết 57")
+
+
+# --- found in the final review ----------------------------------------------------------------------------------
+
+def test_enter_in_a_text_field_saves_rather_than_removing_a_file(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    c = login_as(world.teacher)
+    r = c.post(f"/lessons/{lesson.id}/edit", data={**lesson_fields(fresh(db, lesson)),
+                                                    "file": (io.BytesIO(pdf_bytes()), "giao-an.pdf")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = lxml.html.fromstring(c.get(f"/lessons/{lesson.id}/edit").get_data(as_text=True))
+    [form] = page.xpath("//main//form[.//input[@name='title']]")
+    # What the browser submits on Enter: the form's first submit button.
+    first = form.xpath(".//button[not(@type) or @type='submit']")[0]
+    assert first.get("name") == "action" and first.get("value") == "save"
+
+
+def test_removing_a_file_already_gone_still_saves_the_text(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    c = login_as(world.teacher)
+    r = c.post(f"/lessons/{lesson.id}/edit", data={**lesson_fields(fresh(db, lesson)),
+                                                    "file": (io.BytesIO(pdf_bytes()), "a.pdf")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302
+    [attachment] = fresh(db, lesson).attachments
+    attachment_id = attachment.id
+    first = c.post(f"/lessons/{lesson.id}/edit", data=lesson_fields(fresh(db, lesson), action=f"remove:{attachment_id}"))
+    assert first.status_code == 302
+    # The second tab still shows the file, and its text was typed there.
+    second = c.post(f"/lessons/{lesson.id}/edit", data=lesson_fields(
+        fresh(db, lesson), body="Gõ ở thẻ thứ hai.", action=f"remove:{attachment_id}"))
+    assert second.status_code == 302
+    assert fresh(db, lesson).body == "Gõ ở thẻ thứ hai."
+
+
+def test_a_double_tap_on_save_and_publish_is_no_conflict(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    c = login_as(world.teacher)
+    data = lesson_fields(fresh(db, lesson), body="Xuất bản nhé.", action="publish")
+    assert c.post(f"/lessons/{lesson.id}/edit", data=data).status_code == 302
+    assert c.post(f"/lessons/{lesson.id}/edit", data=data).status_code == 302
+    assert fresh(db, lesson).status == LessonStatus.PUBLISHED
+
+
+def test_a_new_lesson_has_no_file_to_remove(world, login_as, db):
+    before = db.scalar(select(func.count(Lesson.id)))
+    r = login_as(world.teacher).post("/lessons/new", data=new_form(world.school, action="remove:1"))
+    assert r.status_code == 400
+    assert db.scalar(select(func.count(Lesson.id))) == before
+
+
+@pytest.mark.parametrize("path", ["/lessons/9999999999999999999999999", "/lessons/%D9%A1",
+                                  "/lessons/1/revisions/99999999999999999999"])
+def test_ids_beyond_what_a_database_holds_or_in_other_scripts_are_404(world, login_as, path):
+    assert login_as(world.teacher).get(path).status_code == 404
+
+
+def test_an_author_who_left_no_longer_lists_their_drafts_there(world, factory, login_as, db):
+    from schoolhub.accounts.models import Membership
+
+    draft = factory.lesson(world.school, world.teacher, title="Nháp bỏ dở", status="draft")
+    membership = db.scalar(select(Membership).where(Membership.user_id == world.teacher.id))
+    membership.unit_id = world.other_school.id
+    db.commit()
+    c = login_as(world.teacher)
+    assert "Nháp bỏ dở" not in c.get("/lessons/mine").get_data(as_text=True)
+    assert c.get(f"/lessons/{draft.id}").status_code == 404
+
+
+def test_restoring_an_old_version_does_not_bring_back_a_removed_picture(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, body="Trước khi có ảnh.", status="draft")
+    c = login_as(world.teacher)
+    r = c.post(f"/lessons/{lesson.id}/edit", data={**lesson_fields(fresh(db, lesson)), "insert_image": "1",
+                                                    "file": (io.BytesIO(png_bytes()), "anh.png")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302
+    lesson = fresh(db, lesson)
+    [picture] = lesson.attachments
+    token, picture_id = picture.token, picture.id
+    with_picture = lesson.revision_count
+    c.post(f"/lessons/{lesson.id}/edit", data=lesson_fields(fresh(db, lesson), action=f"remove:{picture_id}"))
+    assert c.post(f"/lessons/{lesson.id}/revisions/{with_picture}/restore").status_code == 302
+    lesson = fresh(db, lesson)
+    assert token not in lesson.body and "Trước khi có ảnh." in lesson.body
+
+
+def test_a_grade_that_is_not_a_number_is_refused_in_vietnamese(world, login_as, db):
+    r = login_as(world.teacher).post("/lessons/new", data=new_form(world.school, grades=["²"]))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Invalid choice" not in html and 'class="error"' in html

@@ -34,6 +34,13 @@ class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def process_formdata(self, valuelist):
+        # WTForms' own message for a value that is not a number ("Invalid choice(s)…") is English only.
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_CHOOSE)) from error
+
     def pre_validate(self, form):
         if self.data and self.choices is not None:
             allowed = {str(c.value if isinstance(c, SelectChoice) else c[0]) for c in self.choices}

@@ -43,7 +43,9 @@ def visible_clause(user):
             clauses.append(and_(published, Lesson.visibility == Visibility.SCHOOL,
                                 OrgUnit.path.like(f"{_like_escape(path)}%", escape="\\")))
         admin_schools = sorted({m.unit_id for m in ms if m.role == Role.SCHOOL_ADMIN})
-        own = [Lesson.author_id == user.id]
+        teaching = sorted({m.unit_id for m in ms if m.role == Role.TEACHER})
+        # An author sees their drafts only while they still teach at the lesson's school.
+        own = [and_(Lesson.author_id == user.id, Lesson.school_id.in_(teaching))]
         if admin_schools:
             own.append(Lesson.school_id.in_(admin_schools))
         clauses.append(and_(Lesson.status != LessonStatus.PUBLISHED, or_(*own)))

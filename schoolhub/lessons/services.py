@@ -235,10 +235,15 @@ def restore_revision(session: Session, actor: User, lesson: Lesson,
     """
     if revision.lesson_id != lesson.id:
         raise ServiceError(_l("This version belongs to another lesson."))
-    if _content(lesson, RESTORED_FIELDS) == _content(revision, RESTORED_FIELDS):
+    values = {field: getattr(revision, field) for field in RESTORED_FIELDS}
+    # Files removed since that version stay removed: their pictures do not come back broken.
+    attached = {a.token for a in lesson.attachments}
+    for token in set(re.findall(r"/files/([A-Za-z0-9_-]+)", values["body"])) - attached:
+        values["body"] = without_file(values["body"], token)
+    if all(getattr(lesson, field) == value for field, value in values.items()):
         return None
-    for field in RESTORED_FIELDS:
-        setattr(lesson, field, getattr(revision, field))
+    for field, value in values.items():
+        setattr(lesson, field, value)
     lesson.updated_at = utcnow()
     index_lesson(lesson)
     new = _snapshot(session, actor, lesson, note=f"restore:{revision.number}")

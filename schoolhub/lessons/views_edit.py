@@ -13,7 +13,7 @@ from schoolhub.accounts.services import ServiceError
 from schoolhub.db import get_session
 from schoolhub.lessons import services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
-from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
+from schoolhub.lessons.models import Attachment, Lesson, LessonStatus, Visibility
 from schoolhub.lessons.views import apply_error, bp, load_editable, visible_source
 from schoolhub.pagination import small_int
 
@@ -66,10 +66,12 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
         removing = None
         if remove_id is not None:
             removing = next((a for a in (lesson.attachments if lesson else []) if a.id == remove_id), None)
-            if removing is None:
-                abort(404)
-            # Its pictures and links go from the text in the same save, so no broken image is left behind.
-            data.body = services.without_file(data.body, removing.token)
+            if removing is None and db.get(Attachment, remove_id) is not None:
+                abort(404)  # another lesson's file
+            if removing is not None:
+                # Its pictures and links go from the text in the same save, so no broken image is left behind.
+                data.body = services.without_file(data.body, removing.token)
+            # (Already gone, by a double tap or in another tab: the rest is saved all the same.)
         if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
             # A picture goes into the text at once, so a phone user need not copy any code.
             alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
@@ -158,6 +160,8 @@ def new():
     form.school_id.choices = [SelectChoice(s.id, s.name) for s in schools]
     _prepare(form)
     action, _unused = _action() if request.method == "POST" else ("save", None)
+    if action == "remove":
+        abort(400)  # a new lesson has no file to remove
     if action == "preview":
         return _render(form, None, _preview(form))
     if form.validate_on_submit():
@@ -172,7 +176,7 @@ def new():
 
 def _conflict_message(form, lesson: Lesson) -> None:
     form.body.errors = list(form.body.errors) + [_(
-        "Someone else saved this lesson while you were editing (version %(n)d). Your text is kept here: "
+        "This lesson was saved elsewhere while you were editing (version %(n)d). Your text is kept here: "
         "compare it with the history, then save again.", n=lesson.revision_count)]
     form.base_revision.data = str(lesson.revision_count)
 
@@ -193,7 +197,8 @@ def edit(lesson_id: int):
         db.execute(select(Lesson.id).where(Lesson.id == lesson.id).with_for_update())
         db.refresh(lesson)
         if str(form.base_revision.data or "") != str(lesson.revision_count):
-            if action == "save" and _chosen_file() is None and services.same_as_current(lesson, _input(form)):
+            already = action == "save" or (action == "publish" and lesson.status == LessonStatus.PUBLISHED)
+            if already and _chosen_file() is None and services.same_as_current(lesson, _input(form)):
                 return _after_save(lesson, action)  # the same form sent twice (a double tap): it is saved
             _conflict_message(form, lesson)
             return _render(form, lesson)
