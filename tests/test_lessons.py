@@ -841,7 +841,7 @@ def test_enter_in_a_text_field_saves_rather_than_removing_a_file(world, factory,
     [form] = page.xpath("//main//form[.//input[@name='title']]")
     # What the browser submits on Enter: the form's first submit button.
     first = form.xpath(".//button[not(@type) or @type='submit']")[0]
-    assert first.get("name") == "action" and first.get("value") == "save"
+    assert first.get("name") is None  # no action posted: the view saves
 
 
 def test_removing_a_file_already_gone_still_saves_the_text(world, factory, login_as, db):
@@ -917,3 +917,11 @@ def test_a_grade_that_is_not_a_number_is_refused_in_vietnamese(world, login_as, 
     r = login_as(world.teacher).post("/lessons/new", data=new_form(world.school, grades=["²"]))
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Invalid choice" not in html and 'class="error"' in html
+
+
+def test_a_post_without_an_action_saves(world, factory, login_as, db):
+    lesson = factory.lesson(world.school, world.teacher, status="draft")
+    data = lesson_fields(fresh(db, lesson), body="Lưu bằng phím Enter.")
+    del data["action"]
+    assert login_as(world.teacher).post(f"/lessons/{lesson.id}/edit", data=data).status_code == 302
+    assert fresh(db, lesson).body == "Lưu bằng phím Enter."
