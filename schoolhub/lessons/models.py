@@ -38,7 +38,44 @@ class Visibility(enum.StrEnum):
     PUBLIC = "public"
 
 
-class Lesson(Base):
+class LessonContent:
+    """What a teacher writes and describes: kept by the lesson and by each of its revisions."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(300), default="")
+    # Packed key lists (',stem,ai,'): one LIKE filters them on SQLite and PostgreSQL alike.
+    topics: Mapped[str] = mapped_column(String(200), default="")
+    subjects: Mapped[str] = mapped_column(String(200), default="")
+    grades: Mapped[str] = mapped_column(String(60), default="")
+    audiences: Mapped[str] = mapped_column(String(60), default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    video_url: Mapped[str] = mapped_column(String(300), default="")
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility), default=Visibility.SCHOOL)
+
+    @property
+    def topic_keys(self) -> list[str]:
+        return unpack(self.topics)
+
+    @property
+    def subject_keys(self) -> list[str]:
+        return unpack(self.subjects)
+
+    @property
+    def grade_list(self) -> list[int]:
+        return [int(g) for g in unpack(self.grades)]
+
+    @property
+    def audience_keys(self) -> list[str]:
+        return unpack(self.audiences)
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+
+class Lesson(LessonContent, Base):
     """A piece of lesson material owned by a school and written by a teacher."""
 
     __tablename__ = "lessons"
@@ -51,29 +88,11 @@ class Lesson(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(String(500), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
     # The body rendered by markup.render_markdown when saved: pages never re-render (markdown2 is slow on
     # hostile text, so it runs once per save, not once per view).
     body_html: Mapped[str] = mapped_column(Text, default="")
-    # Packed key lists (',stem,ai,'): one LIKE filters them on SQLite and PostgreSQL alike.
-    topics: Mapped[str] = mapped_column(String(200), default="")
-    subjects: Mapped[str] = mapped_column(String(200), default="")
-    grades: Mapped[str] = mapped_column(String(60), default="")
-    audiences: Mapped[str] = mapped_column(String(60), default="")
-    tags: Mapped[str] = mapped_column(String(300), default="")
-    duration_minutes: Mapped[int | None] = mapped_column(Integer)
-    video_url: Mapped[str] = mapped_column(String(300), default="")
     is_core: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[LessonStatus] = mapped_column(
-        enum_type(LessonStatus),
-        default=LessonStatus.DRAFT,
-    )
-    visibility: Mapped[Visibility] = mapped_column(
-        enum_type(Visibility),
-        default=Visibility.SCHOOL,
-    )
+    status: Mapped[LessonStatus] = mapped_column(enum_type(LessonStatus), default=LessonStatus.DRAFT)
     source_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     # Kept as text too, so the credit survives the original being archived or removed.
     source_credit: Mapped[str] = mapped_column(String(400), default="")
@@ -97,26 +116,6 @@ class Lesson(Base):
         return f"<Lesson {self.id} {self.status}>"
 
     @property
-    def topic_keys(self) -> list[str]:
-        return unpack(self.topics)
-
-    @property
-    def subject_keys(self) -> list[str]:
-        return unpack(self.subjects)
-
-    @property
-    def grade_list(self) -> list[int]:
-        return [int(g) for g in unpack(self.grades)]
-
-    @property
-    def audience_keys(self) -> list[str]:
-        return unpack(self.audiences)
-
-    @property
-    def tag_list(self) -> list[str]:
-        return [t.strip() for t in self.tags.split(",") if t.strip()]
-
-    @property
     def body_markup(self) -> Markup:
         """The sanitised HTML of the body (made by markup.render_markdown on save)."""
         return Markup(self.body_html or "")
@@ -131,7 +130,7 @@ class Lesson(Base):
         return self.status == LessonStatus.PUBLISHED
 
 
-class LessonRevision(Base):
+class LessonRevision(LessonContent, Base):
     """The lesson's content as one save left it: who saved it and when."""
 
     __tablename__ = "lesson_revisions"
@@ -141,17 +140,6 @@ class LessonRevision(Base):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(String(500), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-    tags: Mapped[str] = mapped_column(String(300), default="")
-    topics: Mapped[str] = mapped_column(String(200), default="")
-    subjects: Mapped[str] = mapped_column(String(200), default="")
-    grades: Mapped[str] = mapped_column(String(60), default="")
-    audiences: Mapped[str] = mapped_column(String(60), default="")
-    duration_minutes: Mapped[int | None] = mapped_column(Integer)
-    video_url: Mapped[str] = mapped_column(String(300), default="")
-    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility), default=Visibility.SCHOOL)
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
