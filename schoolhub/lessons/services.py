@@ -170,12 +170,6 @@ def same_as_current(lesson: Lesson, data: LessonInput) -> bool:
     return all(getattr(lesson, key) == value for key, value in values.items())
 
 
-def latest_revision(session: Session, lesson: Lesson) -> LessonRevision | None:
-    """The lesson's newest revision."""
-    return session.scalar(select(LessonRevision).where(LessonRevision.lesson_id == lesson.id)
-                          .order_by(LessonRevision.number.desc()).limit(1))
-
-
 def create_lesson(session: Session, actor: User, school: OrgUnit, data: LessonInput) -> Lesson:
     """Create a draft lesson in the school, with its first revision."""
     values = _check(data)
