@@ -15,6 +15,7 @@ from schoolhub.accounts import services
 from schoolhub.accounts.cli_roster import import_roster_command
 from schoolhub.accounts.models import OrgUnit, Role, User
 from schoolhub.db import get_session
+from schoolhub.services import ServiceError
 
 
 def _db():
@@ -79,12 +80,12 @@ def create_user_command(username, full_name, role, unit_code, password):
 
             username = services.normalise_username(username)
             if services.find_user(db, username):
-                raise services.ServiceError(f"The username {username} is already taken.")
+                raise ServiceError(f"The username {username} is already taken.")
             user = User(username=username, full_name=nfc(full_name), name_folded=fold(full_name),
                         password_hash=hash_password(password))
             db.add(user)
             db.flush()
-    except services.ServiceError as error:
+    except ServiceError as error:
         raise click.ClickException(str(error.message)) from error
     db.commit()
     click.echo(f"Created {user.username}.")

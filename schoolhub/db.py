@@ -2,13 +2,15 @@
 and one SQLAlchemy session per request."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+ADDRESS_KEY = "client_address"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,11 +31,6 @@ def enum_type(enum_cls) -> Enum:
     """A column type storing a StrEnum by value, as a checked VARCHAR(20) on every database."""
     return Enum(enum_cls, native_enum=False, length=20, validate_strings=True,
                 values_callable=lambda cls: [member.value for member in cls])
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -115,6 +112,9 @@ def get_session() -> Session:
     """The session of the current request (or app context), opened on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["schoolhub.sessionmaker"]()
+        if has_request_context():
+            # Services never read the request: the address they audit is passed in here.
+            g.db_session.info[ADDRESS_KEY] = request.remote_addr
     return g.db_session
 
 

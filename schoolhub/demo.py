@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from schoolhub.accounts import services
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, SchoolLevel, UnitKind, User
+from schoolhub.clock import current_school_year
 from schoolhub.security import hash_password
 from schoolhub.textfold import fold
 
@@ -41,7 +42,7 @@ def seed_demo(db: Session, password: str) -> dict[str, User]:
     province = services.create_unit(db, None, kind=UnitKind.PROVINCE, code="QNG", name="Tỉnh Quảng Ngãi")
     commune = services.create_unit(db, None, kind=UnitKind.COMMUNE, code="BC", name="Xã Bình Chương",
                                    parent=province)
-    year = services.current_school_year()
+    year = current_school_year()
     accounts: dict[str, User] = {}
     accounts["demo.officer"] = _person(db, pw, "demo.officer", "Trần Thị Thu Hà", commune, Role.OFFICER)
     accounts["demo.judge"] = _person(db, pw, "demo.judge", "Lê Văn Khoa", commune, None)

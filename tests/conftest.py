@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from schoolhub import create_app
 from schoolhub.accounts import services
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, SchoolLevel, UnitKind, User
+from schoolhub.clock import current_school_year
 from schoolhub.migrate import upgrade
 from schoolhub.security import limiter
 
@@ -150,7 +151,7 @@ class Factory:
                                     name=name or f"Trường THCS số {n}", parent=commune, level=level)
 
     def school_class(self, school: OrgUnit, name: str = "7A", grade: int = 7, year: str | None = None) -> SchoolClass:
-        c = SchoolClass(school_id=school.id, name=name, grade=grade, school_year=year or services.current_school_year())
+        c = SchoolClass(school_id=school.id, name=name, grade=grade, school_year=year or current_school_year())
         self.db.add(c)
         self.db.flush()
         return c

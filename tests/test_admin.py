@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from schoolhub.accounts.models import AuditLog, OrgUnit, Role, SchoolLevel, User
+from schoolhub.accounts.models import OrgUnit, Role, SchoolLevel, User
+from schoolhub.audit import AuditLog
 
 
 def _school_form(**overrides):

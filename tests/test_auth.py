@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from schoolhub.accounts.models import AuditLog, Role, User
+from schoolhub.accounts.models import Role, User
+from schoolhub.audit import AuditLog
 from tests.conftest import PASSWORD
 
 

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from schoolhub.accounts import roster_services
-from schoolhub.accounts.models import AuditLog, Membership, Role, SchoolClass, SchoolLevel, User
+from schoolhub.accounts.models import Membership, Role, SchoolClass, SchoolLevel, User
 from schoolhub.accounts.roster import RosterError, match_heading, parse_date, parse_roster
+from schoolhub.audit import AuditLog
 
 # Copies of ../shared/data/roster-samples, kept in the repo so the suite is self-contained.
 SAMPLES = Path(__file__).resolve().parent / "data" / "roster-samples"

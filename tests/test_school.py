@@ -5,7 +5,8 @@ import re
 
 from sqlalchemy import select
 
-from schoolhub.accounts.models import AuditLog, Role, SchoolClass, User
+from schoolhub.accounts.models import Role, SchoolClass, User
+from schoolhub.audit import AuditLog
 
 
 def _temp(html: str) -> str:

@@ -10,10 +10,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from schoolhub.accounts import roster_services, services
+from schoolhub.accounts import roster_services
 from schoolhub.accounts.models import OrgUnit, SchoolClass, UnitKind
 from schoolhub.accounts.roster import RosterError, class_key
+from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
+from schoolhub.services import ServiceError
 
 
 @click.command("import-roster")
@@ -38,7 +40,7 @@ def import_roster_command(file: Path, school_code: str, kind: str, class_name: s
     if class_name:
         wanted = class_key(class_name)
         classes = db.scalars(select(SchoolClass).where(
-            SchoolClass.school_id == school.id, SchoolClass.school_year == services.current_school_year(),
+            SchoolClass.school_id == school.id, SchoolClass.school_year == current_school_year(),
             SchoolClass.is_active.is_(True)))
         match = next((c for c in classes if class_key(c.name) == wanted), None)
         if match is None:
@@ -56,7 +58,7 @@ def import_roster_command(file: Path, school_code: str, kind: str, class_name: s
             click.echo(f"{row.sheet}, row {row.row}: {row.full_name or '-'}: {reasons}", err=True)
         click.echo(f"{len(plan.bad_rows)} of {len(plan.rows)} rows have problems; nothing was imported.", err=True)
         sys.exit(1)
-    except (RosterError, services.ServiceError) as error:
+    except (RosterError, ServiceError) as error:
         db.rollback()
         raise click.ClickException(str(error.message)) from error
     db.commit()

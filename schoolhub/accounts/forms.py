@@ -1,14 +1,15 @@
 """Forms of the accounts domain (WTForms through Flask-WTF: CSRF on every POST)."""
 from __future__ import annotations
 
-from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
 from schoolhub.accounts.models import SchoolLevel
+from schoolhub.forms import REQUIRED as _REQUIRED
+from schoolhub.forms import TOO_LONG as _TOO_LONG
+from schoolhub.forms import Form
 from schoolhub.once import OnceMixin
 
 LEVEL_LABELS = {
@@ -18,18 +19,8 @@ LEVEL_LABELS = {
     SchoolLevel.THPT: _l("Upper secondary school"),
 }
 
-_REQUIRED = _l("This field is required.")
-_TOO_LONG = _l("Too long: at most %(max)d characters.")
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$"
 _USERNAME_MSG = _l("A username has 3 to 40 characters: unaccented letters, digits, dot, dash or underscore.")
-
-
-class Form(FlaskForm):
-    """Base form: WTForms' own messages come from schoolhub's catalog (it has no Vietnamese)."""
-
-    class Meta:
-        def get_translations(self, form):
-            return get_translations()
 
 
 def _name_field(label):

@@ -1,4 +1,4 @@
-"""Models of the organisation tree, classes, users, memberships and the audit log."""
+"""Models of the organisation tree, classes, users and memberships (the audit log is core: schoolhub.audit)."""
 from __future__ import annotations
 
 import enum
@@ -11,15 +11,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schoolhub.db import Base, UTCDateTime, enum_type, utcnow
+from schoolhub.clock import utcnow
+from schoolhub.db import Base, UTCDateTime, enum_type
 
 
 class UnitKind(enum.StrEnum):
@@ -179,22 +178,3 @@ class Membership(Base):
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[OrgUnit] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()
-
-
-class AuditLog(Base):
-    """Who did which sensitive thing to which object, and when."""
-
-    __tablename__ = "audit_logs"
-    __table_args__ = (Index("ix_audit_logs_unit_created", "unit_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(60))
-    object_type: Mapped[str] = mapped_column(String(40))
-    object_id: Mapped[int | None] = mapped_column(Integer)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
-    detail: Mapped[str] = mapped_column(Text, default="")
-    ip_address: Mapped[str | None] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    actor: Mapped[User | None] = relationship()

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
+from schoolhub.clock import local_today
 from schoolhub.textfold import fold, nfc
 
 HEADER_SCAN_ROWS = 20  # the header row is looked for among the first rows only
@@ -190,7 +191,7 @@ def parse_date(value) -> tuple[date | None, bool]:
                 result = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             result = None
-    if result is None or not (1900 <= result.year and result <= date.today()):
+    if result is None or not (1900 <= result.year and result <= local_today()):
         return None, False
     return result, True
 

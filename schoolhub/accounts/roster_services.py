@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from schoolhub.accounts import services
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, SchoolLevel, User
 from schoolhub.accounts.roster import STUDENTS, TEACHERS, Roster, RosterRow, class_key, parse_roster
+from schoolhub.clock import current_school_year
+from schoolhub.services import ServiceError, audit
 from schoolhub.textfold import fold, nfc
 
 KINDS = ("auto", STUDENTS, TEACHERS)
@@ -89,7 +91,7 @@ class ImportResult:
         return [(label, user, temp) for label, accounts in self.groups for user, temp in accounts]
 
 
-class ImportRejected(services.ServiceError):
+class ImportRejected(ServiceError):
     """The file has bad rows: nothing was written."""
 
     def __init__(self, plan: ImportPlan):
@@ -139,8 +141,8 @@ def preview_import(session: Session, school: OrgUnit, data: bytes, *, kind: str 
                    school_year: str | None = None) -> ImportPlan:
     """Read the file and check every row; raises roster.RosterError when the file itself is unusable."""
     if kind not in KINDS:
-        raise services.ServiceError(_l("Choose what the list contains."), "kind")
-    school_year = school_year or services.current_school_year()
+        raise ServiceError(_l("Choose what the list contains."), "kind")
+    school_year = school_year or current_school_year()
     open_classes = list(session.scalars(
         select(SchoolClass).where(SchoolClass.school_id == school.id, SchoolClass.school_year == school_year,
                                   SchoolClass.is_active.is_(True)).order_by(SchoolClass.grade, SchoolClass.name)))
@@ -149,7 +151,7 @@ def preview_import(session: Session, school: OrgUnit, data: bytes, *, kind: str 
     if class_id:
         chosen = session.get(SchoolClass, class_id)
         if chosen is None or chosen.school_id != school.id:
-            raise services.ServiceError(_l("Choose one of the school's classes."), "class_id")
+            raise ServiceError(_l("Choose one of the school's classes."), "class_id")
         classes.setdefault(class_key(chosen.name), chosen)
 
     roster = parse_roster(data, known_classes=[c.name for c in open_classes])
@@ -223,7 +225,7 @@ def _plan_class(planned: PlannedRow, school: OrgUnit, label: str | None, classes
         return
     try:
         services.check_grade(school, grade)
-    except services.ServiceError as error:
+    except ServiceError as error:
         planned.errors.append(_l("Bad grade for class %(name)s: %(reason)s", name=name, reason=error.message))
         return
     planned.class_label = name
@@ -253,6 +255,6 @@ def commit_import(session: Session, actor: User | None, school: OrgUnit, data: b
             position=src.position if plan.kind == TEACHERS else None, reserved=reserved)
         groups[class_key(planned.class_label or "")].append((user, temp))
     summary = ", ".join(f"{c.label or plan.kind}: {c.count}" for c in plan.counts)
-    services.audit(session, actor, "roster.import", school, school,
+    audit(session, actor, "roster.import", school, school,
                    f"{filename} ({plan.kind}) {len(plan.rows)} accounts — {summary}")
     return ImportResult(plan=plan, groups=[(c.label, groups[class_key(c.label or "")]) for c in plan.counts])

@@ -2,16 +2,14 @@
 values; flush but never commit (the view commits once)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from schoolhub.accounts.models import (
     LEVEL_GRADES,
-    AuditLog,
     Membership,
     OrgUnit,
     Role,
@@ -21,43 +19,13 @@ from schoolhub.accounts.models import (
     User,
 )
 from schoolhub.accounts.usernames import USERNAME_RE, unique_username
-from schoolhub.db import utcnow
+from schoolhub.clock import utcnow
 from schoolhub.security import hash_password, temporary_password
+from schoolhub.services import ServiceError, audit
 from schoolhub.textfold import fold, nfc
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
-
-
-class ServiceError(ValueError):
-    """A rejected input, with a translatable message and the form field it concerns."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-def audit(session: Session, actor: User | None, action: str, obj, unit: OrgUnit | None = None, detail: str = "") -> None:
-    """Record a sensitive action in the audit log."""
-    session.add(
-        AuditLog(
-            actor_id=actor.id if actor is not None else None,
-            action=action,
-            object_type=type(obj).__name__,
-            object_id=getattr(obj, "id", None),
-            unit_id=unit.id if unit is not None else None,
-            detail=detail[:2000],
-            ip_address=(request.remote_addr if has_request_context() else None),
-        )
-    )
-
-
-def current_school_year(today: date | None = None) -> str:
-    """The school year in force: it starts in August (e.g. '2025-2026')."""
-    today = today or datetime.now().date()
-    start = today.year if today.month >= 8 else today.year - 1
-    return f"{start}-{start + 1}"
 
 
 # ---- organisation tree -------------------------------------------------------

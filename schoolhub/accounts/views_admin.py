@@ -11,7 +11,9 @@ from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import AppointAdminForm, SchoolForm
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
 from schoolhub.db import get_session
+from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate
+from schoolhub.services import ServiceError
 from schoolhub.textfold import fold
 
 bp = Blueprint("admin", __name__, url_prefix="/communes")
@@ -30,11 +32,6 @@ def _school(commune: OrgUnit, school_id: int) -> OrgUnit:
     if school is None or school.parent_id != commune.id:
         abort(404)
     return school
-
-
-def _apply_error(form, error: services.ServiceError) -> None:
-    field = getattr(form, error.field or "", None) or next(iter(form))
-    field.errors = list(field.errors) + [str(error.message)]
 
 
 @bp.route("/<int:commune_id>/schools")
@@ -78,8 +75,8 @@ def new_school(commune_id: int):
         try:
             school = services.create_school(db, current_user, commune, code=form.code.data, name=form.name.data,
                                             level=SchoolLevel(form.level.data), address=form.address.data or "")
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             flash(_("School %(name)s registered. Now appoint its admin.", name=school.name), "success")
@@ -101,8 +98,8 @@ def edit_school(commune_id: int, school_id: int):
         try:
             services.update_school(db, current_user, school, code=form.code.data, name=form.name.data,
                                    level=SchoolLevel(form.level.data), address=form.address.data or "")
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             flash(_("Changes to %(name)s saved.", name=school.name), "success")
@@ -143,15 +140,15 @@ def appoint_admin(commune_id: int, school_id: int):
             if form.existing_username.data:
                 existing = services.find_user(db, form.existing_username.data)
                 if existing is None:
-                    raise services.ServiceError(_("No account has this username."), "existing_username")
+                    raise ServiceError(_("No account has this username."), "existing_username")
             elif not (form.full_name.data or "").strip():
-                raise services.ServiceError(
+                raise ServiceError(
                     _("Enter the full name of the new admin, or the username of an existing account."), "full_name")
             user, temp = services.appoint_school_admin(
                 db, current_user, school, full_name=form.full_name.data or "",
                 username=form.username.data or None, existing=existing)
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             if temp:

@@ -11,7 +11,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from schoolhub.accounts import services
 from schoolhub.accounts.forms import ChangePasswordForm, LoginForm
 from schoolhub.db import get_session
+from schoolhub.forms import apply_service_error
 from schoolhub.security import limiter, login_failed, login_key, verify_password
+from schoolhub.services import ServiceError
 
 bp = Blueprint("auth", __name__)
 
@@ -103,8 +105,8 @@ def change_password():
         db = get_session()
         try:
             services.change_password(db, current_user, form.current_password.data, form.password.data)
-        except services.ServiceError as error:
-            getattr(form, error.field or "password").errors.append(str(error.message))
+        except ServiceError as error:
+            apply_service_error(form, error, default="password")
         else:
             db.commit()
             _start_session(current_user._get_current_object(), remember=False)

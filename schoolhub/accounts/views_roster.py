@@ -14,12 +14,15 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from schoolhub import policy
-from schoolhub.accounts import queries, roster_services, services
+from schoolhub.accounts import queries, roster_services
 from schoolhub.accounts.forms import ImportForm
 from schoolhub.accounts.models import OrgUnit
 from schoolhub.accounts.roster import RosterError
 from schoolhub.accounts.views_school import load_school
+from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
+from schoolhub.forms import apply_service_error
+from schoolhub.services import ServiceError
 
 bp = Blueprint("roster", __name__, url_prefix="/schools")
 
@@ -45,7 +48,7 @@ def _sweep(folder: Path) -> None:
 
 
 def _class_choices(school: OrgUnit):
-    classes = queries.classes_of(get_session(), school, open_only=True, school_year=services.current_school_year())
+    classes = queries.classes_of(get_session(), school, open_only=True, school_year=current_school_year())
     return [SelectChoice(0, _("— none: the file names the classes —"))] + [SelectChoice(c.id, c.name) for c in classes]
 
 
@@ -69,9 +72,8 @@ def upload(school_id: int):
                 create_classes=options["create_classes"])
         except RosterError as error:
             form.file.errors = list(form.file.errors) + [str(error.message)]
-        except services.ServiceError as error:
-            field = getattr(form, error.field or "", None) or form.file
-            field.errors = list(field.errors) + [str(error.message)]
+        except ServiceError as error:
+            apply_service_error(form, error, default="file")
         else:
             token = None
             if plan.ok:
@@ -123,7 +125,7 @@ def commit(school_id: int, token: str):
         result = roster_services.commit_import(
             db, current_user, school, data, kind=options["kind"], class_id=options.get("class_id"),
             create_classes=bool(options.get("create_classes")), filename=options.get("filename", ""))
-    except (roster_services.ImportRejected, RosterError, services.ServiceError) as error:
+    except (roster_services.ImportRejected, RosterError, ServiceError) as error:
         db.rollback()
         used_path.unlink(missing_ok=True)
         if isinstance(error, roster_services.ImportRejected):

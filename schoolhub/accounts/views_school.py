@@ -12,9 +12,11 @@ from schoolhub import policy
 from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
-from schoolhub.accounts.views_admin import _apply_error
+from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
+from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate, small_int
+from schoolhub.services import ServiceError
 from schoolhub.textfold import fold
 
 bp = Blueprint("school", __name__, url_prefix="/schools")
@@ -113,8 +115,8 @@ def new_teacher(school_id: int):
                 db, current_user, full_name=form.full_name.data, role=Role.TEACHER, unit=school,
                 username=form.username.data or None, position=form.position.data or None,
                 phone=form.phone.data or None)
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
@@ -143,8 +145,8 @@ def new_student(school_id: int):
                 db, current_user, full_name=form.full_name.data, role=Role.STUDENT, unit=school,
                 username=form.username.data or None, school_class=school_class,
                 birth_date=form.birth_date.data, student_code=form.student_code.data or None)
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
@@ -178,8 +180,8 @@ def edit_person(school_id: int, user_id: int):
                 student_code=(form.student_code.data or None) if is_student else person.student_code,
                 position=person.position if is_student else (form.position.data or None),
                 phone=person.phone if is_student else (form.phone.data or None))
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             flash(_("Changes to %(name)s saved.", name=person.full_name), "success")
@@ -243,14 +245,14 @@ def new_class(school_id: int):
     policy.require(policy.Action.MANAGE_PEOPLE, school)
     form = ClassForm()
     if request.method == "GET":
-        form.school_year.data = services.current_school_year()
+        form.school_year.data = current_school_year()
     if form.validate_on_submit():
         db = get_session()
         try:
             school_class = services.create_class(db, current_user, school, name=form.name.data,
                                                  grade=form.grade.data, school_year=form.school_year.data)
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             flash(_("Class %(name)s created.", name=school_class.name), "success")
@@ -272,8 +274,8 @@ def edit_class(school_id: int, class_id: int):
         try:
             services.update_class(db, current_user, school_class, name=form.name.data, grade=form.grade.data,
                                   is_active=form.is_active.data)
-        except services.ServiceError as error:
-            _apply_error(form, error)
+        except ServiceError as error:
+            apply_service_error(form, error)
         else:
             db.commit()
             flash(_("Class %(name)s saved.", name=school_class.name), "success")

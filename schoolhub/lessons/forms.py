@@ -16,16 +16,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from schoolhub.accounts.forms import Form
+from schoolhub.forms import CHOOSE as _CHOOSE
+from schoolhub.forms import REQUIRED as _REQUIRED
+from schoolhub.forms import TOO_LONG as _TOO_LONG
+from schoolhub.forms import Form
 from schoolhub.lessons.models import Visibility
 from schoolhub.lessons.services import BODY_MAX, SUMMARY_MAX, TAGS_MAX, TITLE_MAX
 from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, VISIBILITY_LABELS, grade_label
 from schoolhub.once import OnceMixin
-
-_REQUIRED = _l("This field is required.")
-_TOO_LONG = _l("Too long: at most %(max)d characters.")
-_CHOOSE = _l("Choose from the list.")
-
 
 
 class CheckboxesField(SelectMultipleField):

@@ -18,7 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhub.accounts.models import OrgUnit, User
-from schoolhub.db import Base, UTCDateTime, enum_type, utcnow
+from schoolhub.clock import utcnow
+from schoolhub.db import Base, UTCDateTime, enum_type
 from schoolhub.lessons.vocab import unpack
 
 

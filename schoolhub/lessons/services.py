@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from schoolhub import files
 from schoolhub.accounts.models import OrgUnit, User
-from schoolhub.accounts.services import ServiceError, audit
-from schoolhub.db import utcnow
+from schoolhub.clock import utcnow
 from schoolhub.lessons.models import (
     Attachment,
     Lesson,
@@ -34,6 +33,7 @@ from schoolhub.lessons.vocab import (
     unpack,
 )
 from schoolhub.markup import render_markdown, youtube_id
+from schoolhub.services import ServiceError, audit
 from schoolhub.textfold import exact_key, fold, nfc
 
 TITLE_MAX = 200

@@ -20,14 +20,15 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from schoolhub import files, policy
-from schoolhub.accounts.services import ServiceError
-from schoolhub.db import get_session, utcnow
+from schoolhub.clock import utcnow
+from schoolhub.db import get_session
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
 from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, VISIBILITY_LABELS, grade_label
 from schoolhub.pagination import paginate, small_int
 from schoolhub.security import login_manager
+from schoolhub.services import ServiceError
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 A = policy.Action
@@ -68,15 +69,6 @@ def visible_source(lesson: Lesson) -> Lesson | None:
         return None
     source = get_session().get(Lesson, lesson.source_lesson_id)
     return source if source is not None and policy.can(A.VIEW_LESSON, source) else None
-
-
-def apply_error(form, error: ServiceError) -> None:
-    """Show a service's refusal next to the field it concerns."""
-    if error.field == "file" and hasattr(form, "file_errors"):
-        form.file_errors.append(str(error.message))
-        return
-    field = getattr(form, error.field or "", None) or form.title
-    field.errors = list(field.errors) + [str(error.message)]
 
 
 def _filters() -> dict:

@@ -9,13 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from schoolhub import files, policy
-from schoolhub.accounts.services import ServiceError
 from schoolhub.db import get_session
+from schoolhub.forms import apply_service_error
 from schoolhub.lessons import services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
 from schoolhub.lessons.models import Attachment, Lesson, LessonStatus, Visibility
-from schoolhub.lessons.views import apply_error, bp, load_editable, visible_source
+from schoolhub.lessons.views import bp, load_editable, visible_source
 from schoolhub.pagination import small_int
+from schoolhub.services import ServiceError
 
 
 def _input(form: LessonForm) -> services.LessonInput:
@@ -97,7 +98,7 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
             form.file_errors = [_(error.message, **error.params)]
             form.file_too_large = error.message == files.MSG_TOO_LARGE
         else:
-            apply_error(form, error)
+            apply_service_error(form, error, default="title")
         return None
     except BaseException:
         db.rollback()
@@ -130,7 +131,7 @@ def _preview(form) -> str | None:
     try:
         services.check_body(body)
     except ServiceError as error:
-        apply_error(form, error)
+        apply_service_error(form, error, default="title")
         return None
     return body
 
