@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
         COMMUNE_NAME="Bình Chương",
+        DOMAINS=None,  # None: schoolhub.domains.DOMAINS
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SCHOOLHUB")
@@ -74,13 +75,12 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config[key] = production
 
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["DOMAINS"] is None:
+        from schoolhub.domains import DOMAINS
 
-    from schoolhub import cli, db, errors, i18n, markup, security, views_common, worklist
-    from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
-    from schoolhub.accounts import worklist as accounts_worklist  # noqa: F401  (registers providers)
-    from schoolhub.lessons import views as lessons_views
-    from schoolhub.lessons import views_edit, views_files, views_history  # noqa: F401  (routes on the lessons bp)
-    from schoolhub.lessons import worklist as lessons_worklist  # noqa: F401  (registers providers)
+        app.config["DOMAINS"] = DOMAINS
+
+    from schoolhub import cli, db, domains, errors, i18n, markup, security, views_common, worklist
 
     db.init_app(app)
     i18n.init_app(app)
@@ -89,11 +89,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     markup.init_app(app)
     worklist.init_app(app)
     views_common.init_app(app)
-    app.register_blueprint(views_auth.bp)
-    app.register_blueprint(views_admin.bp)
-    app.register_blueprint(views_school.bp)
-    app.register_blueprint(views_roster.bp)
-    app.register_blueprint(lessons_views.bp)
-    app.register_blueprint(views_files.files_bp)
     cli.init_app(app)
+    domains.init_domains(app)
     return app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
@@ -9,13 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
-
-from schoolhub.accounts.models import Membership, User
-from schoolhub.db import get_session
-from schoolhub.pagination import small_int
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -38,7 +33,7 @@ def hash_password(password: str, *, temporary: bool = False) -> str:
     return generate_password_hash(password, method=current_app.config[key])
 
 
-def verify_password(user: User | None, password: str) -> bool:
+def verify_password(user, password: str) -> bool:
     """Check a password; spends the same effort when the user does not exist."""
     global _DUMMY_HASH
     if user is None:
@@ -66,20 +61,14 @@ def login_failed(response) -> bool:
     return response.status_code == 200 and request.method == "POST"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Load the user named in the session, if the session's token still matches."""
-    raw_id, _, token = user_id.partition(":")
-    if small_int(raw_id) is None or not token:
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login or a language switch."""
+    if not target:
         return None
-    user = get_session().scalar(
-        select(User)
-        .where(User.id == int(raw_id))
-        .options(selectinload(User.memberships).selectinload(Membership.unit))
-    )
-    if user is None or not secrets.compare_digest(user.session_token, token):
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
-    return user
+    return target
 
 
 def init_app(app: Flask) -> None:

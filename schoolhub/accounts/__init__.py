@@ -1,1 +1,39 @@
 """Accounts: the organisation tree, classes, users, memberships, rosters and login."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the accounts domain: its blueprints, login loader, CLI, worklist, home panels, menu, demo."""
+    from schoolhub.accounts import (  # noqa: F401  (vocab: labels of roles and levels)
+        cli,
+        demo,
+        panels,
+        policy,
+        queries,
+        views_admin,
+        views_auth,
+        views_roster,
+        views_school,
+        vocab,
+        worklist,
+    )
+    from schoolhub.db import get_session
+    from schoolhub.domains import registry
+    from schoolhub.security import login_manager
+
+    assert policy  # the rules are registered on import
+    login_manager.user_loader(lambda user_id: queries.user_for_session(get_session(), user_id))
+    for bp in (views_auth.bp, views_admin.bp, views_school.bp, views_roster.bp):
+        app.register_blueprint(bp)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)
+    reg = registry(app)
+    reg.providers.extend(worklist.PROVIDERS)
+    reg.add_panel(30, "accounts/_home_officer.html", panels.commune_schools)
+    reg.add_panel(40, "accounts/_home_staff.html", panels.staff_schools)
+    reg.add_panel(50, "accounts/_home_student.html", panels.own_class)
+    reg.add_panel(90, "accounts/_home_no_role.html", panels.no_role)
+    reg.add_nav(panels.nav)
+    reg.add_demo(10, demo.seed)

@@ -6,18 +6,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, Regexp
 
+from schoolhub.accounts import vocab  # noqa: F401  (labels of the levels)
 from schoolhub.accounts.models import SchoolLevel
 from schoolhub.forms import REQUIRED as _REQUIRED
 from schoolhub.forms import TOO_LONG as _TOO_LONG
 from schoolhub.forms import Form
 from schoolhub.once import OnceMixin
-
-LEVEL_LABELS = {
-    SchoolLevel.MAM_NON: _l("Pre-school"),
-    SchoolLevel.TIEU_HOC: _l("Primary school"),
-    SchoolLevel.THCS: _l("Lower secondary school"),
-    SchoolLevel.THPT: _l("Upper secondary school"),
-}
+from schoolhub.vocab import choices
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$"
 _USERNAME_MSG = _l("A username has 3 to 40 characters: unaccented letters, digits, dot, dash or underscore.")
@@ -45,7 +40,7 @@ class SchoolForm(OnceMixin, Form):
         Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Only unaccented letters, digits, dash and underscore.")),
     ])
     name = StringField(_l("School name"), validators=[DataRequired(_REQUIRED), Length(max=200, message=_TOO_LONG)])
-    level = SelectField(_l("Level"), choices=[SelectChoice(lvl.value, label) for lvl, label in LEVEL_LABELS.items()],
+    level = SelectField(_l("Level"), choices=choices(SchoolLevel),
                         validators=[DataRequired(_REQUIRED)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300, message=_TOO_LONG)])
 

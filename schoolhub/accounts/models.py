@@ -178,3 +178,8 @@ class Membership(Base):
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[OrgUnit] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()
+
+    @property
+    def is_student(self) -> bool:
+        """A student's membership (the data it carries: a class, a birth date), not a permission."""
+        return self.role == Role.STUDENT

@@ -73,3 +73,24 @@ def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
     if open_only:
         stmt = stmt.where(SchoolClass.is_active.is_(True))
     return list(session.scalars(stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))
+
+
+def user_for_session(session: Session, user_id: str) -> User | None:
+    """The user a session or remember-cookie names ("<id>:<token>"), if the token still matches."""
+    import secrets
+
+    from sqlalchemy.orm import selectinload
+
+    from schoolhub.pagination import small_int
+
+    raw_id, _, token = (user_id or "").partition(":")
+    if small_int(raw_id) is None or not token:
+        return None
+    user = session.scalar(
+        select(User)
+        .where(User.id == int(raw_id))
+        .options(selectinload(User.memberships).selectinload(Membership.unit))
+    )
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

@@ -20,7 +20,7 @@ bp = Blueprint("admin", __name__, url_prefix="/communes")
 
 
 def _commune(commune_id: int) -> OrgUnit:
-    unit = policy.require_visible(get_session().get(OrgUnit, commune_id))
+    unit = policy.load_visible(get_session().get(OrgUnit, commune_id), policy.Action.VIEW_SCHOOL)
     if unit.kind != UnitKind.COMMUNE:
         abort(404)
     policy.require(policy.Action.MANAGE_SCHOOLS, unit)

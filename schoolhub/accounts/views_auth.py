@@ -1,8 +1,6 @@
 """Login, logout, password change and language choice."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -12,23 +10,13 @@ from schoolhub.accounts import services
 from schoolhub.accounts.forms import ChangePasswordForm, LoginForm
 from schoolhub.db import get_session
 from schoolhub.forms import apply_service_error
-from schoolhub.security import limiter, login_failed, login_key, verify_password
+from schoolhub.security import limiter, login_failed, login_key, safe_next, verify_password
 from schoolhub.services import ServiceError
 
 bp = Blueprint("auth", __name__)
 
 # Endpoints a user who must change their password may still reach.
 _OPEN_WHEN_MUST_CHANGE = {"auth.change_password", "auth.logout", "core.language", "core.healthz", "static"}
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 def _start_session(user, remember: bool) -> None:

@@ -24,7 +24,7 @@ bp = Blueprint("school", __name__, url_prefix="/schools")
 
 def load_school(school_id: int) -> OrgUnit:
     """The school, or 404 when it is missing or not the user's."""
-    school = policy.require_visible(get_session().get(OrgUnit, school_id))
+    school = policy.load_visible(get_session().get(OrgUnit, school_id), policy.Action.VIEW_SCHOOL)
     if school.kind != UnitKind.SCHOOL:
         abort(404)
     return school
@@ -82,7 +82,7 @@ def teachers(school_id: int):
     school = load_school(school_id)
     policy.require(policy.Action.VIEW_ROSTER, school)
     page, q = _people(school, Role.TEACHER)
-    return render_template("school/people.html", school=school, page=page, q=q, role=Role.TEACHER)
+    return render_template("school/people.html", school=school, page=page, q=q, is_student=False)
 
 
 @bp.route("/<int:school_id>/students")
@@ -97,7 +97,7 @@ def students(school_id: int):
         _class(school, class_id)
     page, q = _people(school, Role.STUDENT, class_id)
     classes = queries.classes_of(get_session(), school)
-    return render_template("school/people.html", school=school, page=page, q=q, role=Role.STUDENT,
+    return render_template("school/people.html", school=school, page=page, q=q, is_student=True,
                            classes=classes, class_id=class_id)
 
 
@@ -121,7 +121,7 @@ def new_teacher(school_id: int):
             db.commit()
             return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
                                    title=_("Teacher account created"))
-    return render_template("school/person_form.html", school=school, form=form, role=Role.TEACHER, person=None)
+    return render_template("school/person_form.html", school=school, form=form, is_student=False, person=None)
 
 
 def _class_choices(school: OrgUnit):
@@ -151,7 +151,7 @@ def new_student(school_id: int):
             db.commit()
             return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
                                    title=_("Student account created"))
-    return render_template("school/person_form.html", school=school, form=form, role=Role.STUDENT, person=None)
+    return render_template("school/person_form.html", school=school, form=form, is_student=True, person=None)
 
 
 @bp.route("/<int:school_id>/people/<int:user_id>/edit", methods=["GET", "POST"])
@@ -162,7 +162,7 @@ def edit_person(school_id: int, user_id: int):
     person = _member(school, user_id)
     policy.require(policy.Action.MANAGE_USER, person)
     membership = next(m for m in person.memberships if m.unit_id == school.id)
-    is_student = membership.role == Role.STUDENT
+    is_student = membership.is_student
     form_cls = StudentForm if is_student else PersonForm
     form = form_cls(obj=person if request.method == "GET" else None)
     if is_student:
@@ -186,8 +186,8 @@ def edit_person(school_id: int, user_id: int):
             db.commit()
             flash(_("Changes to %(name)s saved.", name=person.full_name), "success")
             return redirect(url_for("school.students" if is_student else "school.teachers", school_id=school.id))
-    role = Role.STUDENT if is_student else Role.TEACHER
-    return render_template("school/person_form.html", school=school, form=form, role=role, person=person)
+    return render_template("school/person_form.html", school=school, form=form, is_student=is_student,
+                           person=person)
 
 
 @bp.route("/<int:school_id>/people/<int:user_id>/active", methods=["GET", "POST"])

@@ -1,1 +1,25 @@
 """Lessons: Resolution 57 lesson material that teachers write, publish and share."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
+    from schoolhub.domains import registry
+    from schoolhub.lessons import demo, panels, policy, views, views_edit, views_files, views_history, vocab, worklist
+
+    assert policy and views_edit and views_history  # rules and routes register on import
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views_files.files_bp)
+    reg = registry(app)
+    reg.providers.extend(worklist.PROVIDERS)
+    reg.add_panel(20, "lessons/_home_latest.html", panels.latest)
+    reg.add_panel(35, "lessons/_home_informed.html", panels.informed)
+    reg.add_demo(20, demo.seed)
+
+    @app.context_processor
+    def _lesson_vocab():
+        return {"TOPICS": vocab.TOPICS, "SUBJECTS": vocab.SUBJECTS, "AUDIENCES": vocab.AUDIENCES,
+                "grade_label": vocab.grade_label, "LessonStatus": vocab.LessonStatus,
+                "Visibility": vocab.Visibility}

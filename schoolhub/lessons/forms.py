@@ -22,8 +22,9 @@ from schoolhub.forms import TOO_LONG as _TOO_LONG
 from schoolhub.forms import Form
 from schoolhub.lessons.models import Visibility
 from schoolhub.lessons.services import BODY_MAX, SUMMARY_MAX, TAGS_MAX, TITLE_MAX
-from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, VISIBILITY_LABELS, grade_label
+from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, grade_label
 from schoolhub.once import OnceMixin
+from schoolhub.vocab import choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -66,7 +67,7 @@ class LessonForm(Form):
         Optional(), NumberRange(min=1, max=600, message=_l("Between %(min)d and %(max)d minutes."))])
     video_url = StringField(_l("YouTube video link"), validators=[Optional(), Length(max=300, message=_TOO_LONG)])
     visibility = RadioField(_l("Who can read it once published"), default=Visibility.SCHOOL.value,
-                            choices=[SelectChoice(v, label) for v, label in VISIBILITY_LABELS.items()],
+                            choices=choices(Visibility),
                             validators=[DataRequired(_CHOOSE)])
     # The revision the editor started from: a save on top of someone else's newer save is refused.
     base_revision = HiddenField()

@@ -1,7 +1,6 @@
 """Models of lessons: the lesson, its revisions, attachments and who read it."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from markupsafe import Markup
@@ -20,23 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schoolhub.accounts.models import OrgUnit, User
 from schoolhub.clock import utcnow
 from schoolhub.db import Base, UTCDateTime, enum_type
-from schoolhub.lessons.vocab import unpack
-
-
-class LessonStatus(enum.StrEnum):
-    """Draft → published → archived (and back to draft to rework)."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
-
-
-class Visibility(enum.StrEnum):
-    """Who may read a published lesson."""
-
-    SCHOOL = "school"
-    COMMUNE = "commune"
-    PUBLIC = "public"
+from schoolhub.lessons.vocab import LessonStatus, Visibility, unpack
 
 
 class LessonContent:

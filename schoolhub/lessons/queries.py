@@ -1,21 +1,15 @@
 """Read-side queries of lessons: what a user may see, search, reader counts."""
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import Select, case, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind
-from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus, Visibility
-from schoolhub.policy import memberships
+from schoolhub.accounts.models import Membership, OrgUnit, Role
+from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus
+from schoolhub.lessons.policy import visible_lessons
 from schoolhub.textfold import exact_key, fold, nfc
 
 QUERY_MAX = 100
-
-
-def _parent_path(path: str) -> str:
-    """'/1/7/42/' → '/1/7/': the commune of a school, from its path alone."""
-    parts = [p for p in path.split("/") if p]
-    return "/" + "".join(f"{p}/" for p in parts[:-1]) if len(parts) > 1 else path
 
 
 def _like_escape(text: str) -> str:
@@ -23,33 +17,8 @@ def _like_escape(text: str) -> str:
 
 
 def visible_clause(user):
-    """A WHERE clause (over Lesson joined with its school as OrgUnit) for the lessons the user may read.
-
-    It states in SQL what `policy.can(VIEW_LESSON)` states in Python; tests check the two agree.
-    """
-    published = Lesson.status == LessonStatus.PUBLISHED
-    clauses = [and_(published, Lesson.visibility == Visibility.PUBLIC)]
-    if getattr(user, "is_authenticated", False):
-        ms = memberships(user)
-        reach = set()  # units whose subtree the user belongs to or oversees
-        commune_reach = set()
-        for m in ms:
-            reach.add(m.unit.path)
-            commune_reach.add(_parent_path(m.unit.path) if m.unit.kind == UnitKind.SCHOOL else m.unit.path)
-        for path in sorted(commune_reach):
-            clauses.append(and_(published, Lesson.visibility == Visibility.COMMUNE,
-                                OrgUnit.path.like(f"{_like_escape(path)}%", escape="\\")))
-        for path in sorted(reach):
-            clauses.append(and_(published, Lesson.visibility == Visibility.SCHOOL,
-                                OrgUnit.path.like(f"{_like_escape(path)}%", escape="\\")))
-        admin_schools = sorted({m.unit_id for m in ms if m.role == Role.SCHOOL_ADMIN})
-        teaching = sorted({m.unit_id for m in ms if m.role == Role.TEACHER})
-        # An author sees their drafts only while they still teach at the lesson's school.
-        own = [and_(Lesson.author_id == user.id, Lesson.school_id.in_(teaching))]
-        if admin_schools:
-            own.append(Lesson.school_id.in_(admin_schools))
-        clauses.append(and_(Lesson.status != LessonStatus.PUBLISHED, or_(*own)))
-    return or_(*clauses)
+    """The WHERE clause for the lessons the user may read: the VIEW_LESSON scope (lessons.policy)."""
+    return visible_lessons(user)
 
 
 def _words(q: str) -> list[str]:
@@ -65,7 +34,7 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
     exactly as typed (diacritics included) ranks first, then one whose title matches.
     """
     q = nfc(q)[:QUERY_MAX]
-    stmt = (select(Lesson).join(OrgUnit, OrgUnit.id == Lesson.school_id)
+    stmt = (select(Lesson)
             .where(visible_clause(user))
             .options(joinedload(Lesson.school), joinedload(Lesson.author)))
     if status is not None:
@@ -100,12 +69,6 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
 def newest(user) -> Select:
     """Published lessons the user may read, newest first (the home page's list)."""
     return search(user).order_by(None).order_by(Lesson.published_at.desc(), Lesson.id.desc())
-
-
-def core_unconfirmed_count(session: Session, user) -> int:
-    """How many core lessons the user may read and has not confirmed yet."""
-    stmt = _core_unconfirmed(user)
-    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 def schools_with_lessons(session: Session, user) -> list[OrgUnit]:
@@ -147,16 +110,10 @@ def informed_teachers(session: Session, unit: OrgUnit) -> tuple[int, int]:
     return int(informed), int(total)
 
 
-def core_unconfirmed(session: Session, user, limit: int = 5) -> list[Lesson]:
-    """Core lessons the user may read but has not yet confirmed (their worklist)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(session.scalars(_core_unconfirmed(user).order_by(Lesson.published_at.desc()).limit(limit)))
-
-
-def _core_unconfirmed(user) -> Select:
+def core_unconfirmed_select(user) -> Select:
+    """Core lessons the user may read and has not confirmed yet (the worklist asks its count)."""
     confirmed = select(LessonRead.lesson_id).where(LessonRead.user_id == user.id, LessonRead.confirmed_at.is_not(None))
-    return (select(Lesson).join(OrgUnit, OrgUnit.id == Lesson.school_id)
+    return (select(Lesson)
             .where(visible_clause(user), Lesson.status == LessonStatus.PUBLISHED, Lesson.is_core.is_(true()),
                    Lesson.id.not_in(confirmed)))
 

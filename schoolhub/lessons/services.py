@@ -27,7 +27,6 @@ from schoolhub.lessons.vocab import (
     GRADES,
     SUBJECTS,
     TOPICS,
-    VISIBILITY_LABELS,
     grade_label,
     pack,
     unpack,
@@ -35,6 +34,7 @@ from schoolhub.lessons.vocab import (
 from schoolhub.markup import render_markdown, youtube_id
 from schoolhub.services import ServiceError, audit
 from schoolhub.textfold import exact_key, fold, nfc
+from schoolhub.vocab import labels_of
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -261,7 +261,7 @@ def describe(field: str, value) -> str:
     if field == "grades":
         return ", ".join(str(grade_label(int(g))) for g in unpack(value))
     if field == "visibility":
-        return str(VISIBILITY_LABELS.get(value, value))
+        return str(labels_of(Visibility).get(str(value), value))
     return "" if value is None else str(value)
 
 

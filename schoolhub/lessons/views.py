@@ -20,14 +20,15 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from schoolhub import files, policy
+from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
 from schoolhub.db import get_session
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
-from schoolhub.lessons.vocab import AUDIENCES, GRADES, SUBJECTS, TOPICS, VISIBILITY_LABELS, grade_label
+from schoolhub.lessons.policy import lesson_schools
+from schoolhub.lessons.vocab import GRADES, SUBJECTS, TOPICS
 from schoolhub.pagination import paginate, small_int
-from schoolhub.security import login_manager
 from schoolhub.services import ServiceError
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
@@ -47,13 +48,7 @@ def load_lesson(lesson_id: int) -> Lesson:
         select(Lesson).where(Lesson.id == lesson_id)
         .options(joinedload(Lesson.school), joinedload(Lesson.author), joinedload(Lesson.attachments))
     )
-    if lesson is None:
-        abort(404)
-    if not policy.can(A.VIEW_LESSON, lesson):
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        abort(404)
-    return lesson
+    return policy.load_visible(lesson, A.VIEW_LESSON)
 
 
 def load_editable(lesson_id: int) -> Lesson:
@@ -92,7 +87,7 @@ def index():
     page = paginate(db, queries.search(current_user, **filters))
     schools = queries.schools_with_lessons(db, current_user)
     return render_template("lessons/index.html", page=page, filters=filters, schools=schools, mine=False,
-                           can_write=bool(policy.lesson_schools(current_user)))
+                           can_write=bool(lesson_schools(current_user)))
 
 
 @bp.route("/mine")
@@ -106,7 +101,7 @@ def mine():
     stmt = stmt.order_by(None).order_by(status_order, Lesson.updated_at.desc(), Lesson.id.desc())
     page = paginate(db, stmt)
     return render_template("lessons/index.html", page=page, filters=filters, schools=[], mine=True,
-                           can_write=bool(policy.lesson_schools(current_user)))
+                           can_write=bool(lesson_schools(current_user)))
 
 
 @bp.route("/<int:lesson_id>")
@@ -122,7 +117,7 @@ def view(lesson_id: int):
     copy_form = None
     if policy.can(A.COPY_LESSON, lesson):
         copy_form = CopyForm()
-        copy_form.school_id.choices = [SelectChoice(s.id, s.name) for s in policy.lesson_schools(current_user)]
+        copy_form.school_id.choices = [SelectChoice(s.id, s.name) for s in lesson_schools(current_user)]
     return render_template("lessons/view.html", lesson=lesson, read=read, source=source, copy_form=copy_form)
 
 
@@ -192,7 +187,7 @@ def copy(lesson_id: int):
     """Copy a shared lesson into my school as a new draft that credits the original."""
     lesson = load_lesson(lesson_id)
     policy.require(A.COPY_LESSON, lesson)
-    schools = policy.lesson_schools(current_user)
+    schools = lesson_schools(current_user)
     form = CopyForm()
     form.school_id.choices = [SelectChoice(s.id, s.name) for s in schools]
     if not form.validate_on_submit():
@@ -220,7 +215,7 @@ def readers(lesson_id: int):
     lesson = load_lesson(lesson_id)
     policy.require(A.VIEW_READERS, lesson)
     counts = queries.reader_counts(get_session(), lesson)
-    return render_template("lessons/readers.html", lesson=lesson, counts=counts)
+    return render_template("lessons/readers.html", lesson=lesson, counts=counts, roles=ROLE_ORDER)
 
 
 @bp.route("/feed.atom")
@@ -234,9 +229,3 @@ def feed():
     response = make_response(render_template("lessons/feed.xml", lessons=lessons, now=utcnow()))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
-
-
-@bp.app_context_processor
-def _lesson_vocab():
-    return {"TOPICS": TOPICS, "SUBJECTS": SUBJECTS, "AUDIENCES": AUDIENCES, "grade_label": grade_label,
-            "VISIBILITY_LABELS": VISIBILITY_LABELS, "LessonStatus": LessonStatus, "Visibility": Visibility}

@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from schoolhub import files, policy
+from schoolhub import files
 from schoolhub.db import get_session
 from schoolhub.forms import apply_service_error
 from schoolhub.lessons import services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
 from schoolhub.lessons.models import Attachment, Lesson, LessonStatus, Visibility
+from schoolhub.lessons.policy import lesson_schools
 from schoolhub.lessons.views import bp, load_editable, visible_source
 from schoolhub.pagination import small_int
 from schoolhub.services import ServiceError
@@ -154,7 +155,7 @@ def _prepare(form) -> None:
 @login_required
 def new():
     """Write a new lesson in one of my schools; it starts as a draft."""
-    schools = policy.lesson_schools(current_user)
+    schools = lesson_schools(current_user)
     if not schools:
         abort(403)
     form = NewLessonForm()

@@ -1,7 +1,28 @@
 """The fixed vocabularies of lessons: topics from the plan, subjects, audiences."""
 from __future__ import annotations
 
+import enum
+
 from flask_babel import lazy_gettext as _l
+
+from schoolhub.vocab import set_labels
+
+
+class LessonStatus(enum.StrEnum):
+    """Draft → published → archived (and back to draft to rework)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Visibility(enum.StrEnum):
+    """Who may read a published lesson."""
+
+    SCHOOL = "school"
+    COMMUNE = "commune"
+    PUBLIC = "public"
+
 
 # Topics drawn from the commune plan (ke-hoach-nq57); keys are stored, labels shown.
 TOPICS = {
@@ -31,12 +52,17 @@ AUDIENCES = {
     "parents": _l("Parents"),
 }
 
-# Keyed by Visibility's values (a StrEnum member finds its entry too).
-VISIBILITY_LABELS = {
-    "school": _l("My school only"),
-    "commune": _l("All schools of the commune"),
-    "public": _l("Everyone, without logging in"),
-}
+set_labels(Visibility, {
+    Visibility.SCHOOL: _l("My school only"),
+    Visibility.COMMUNE: _l("All schools of the commune"),
+    Visibility.PUBLIC: _l("Everyone, without logging in"),
+})
+
+set_labels(LessonStatus, {
+    LessonStatus.DRAFT: _l("Draft"),
+    LessonStatus.PUBLISHED: _l("Published"),
+    LessonStatus.ARCHIVED: _l("Archived"),
+})
 
 GRADES = range(0, 13)  # 0: pre-school groups, 1-12: grades
 

@@ -1,25 +1,25 @@
-"""What the lessons domain puts on people's to-do lists."""
+"""What the lessons domain puts on people's worklists."""
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import ngettext
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from schoolhub import policy
-from schoolhub.accounts.models import Role
 from schoolhub.lessons import queries
-from schoolhub.worklist import WorkItem, provider
+from schoolhub.lessons.models import Lesson
+from schoolhub.lessons.policy import CONFIRM_CORE
+from schoolhub.worklist import Pending, Provider
 
 
-@provider
-def core_to_confirm(session: Session, user) -> list[WorkItem]:
+def core_to_confirm(user, schools) -> list[Pending]:
     """Teachers and school admins: core Resolution 57 material not yet confirmed as read."""
-    if not ({Role.TEACHER, Role.SCHOOL_ADMIN} & policy.roles(user)):
-        return []
-    n = queries.core_unconfirmed_count(session, user)
-    if not n:
-        return []
-    first = queries.core_unconfirmed(session, user, limit=1)[0]
-    target = url_for("lessons.view", lesson_id=first.id)
-    return [WorkItem(ngettext("%(num)d core Resolution 57 lesson to read and confirm",
-                              "%(num)d core Resolution 57 lessons to read and confirm", n), target, n)]
+    waiting = queries.core_unconfirmed_select(user).subquery()
+    count = select(func.count()).select_from(waiting).scalar_subquery()
+    first = (queries.core_unconfirmed_select(user).with_only_columns(Lesson.id)
+             .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(1).scalar_subquery())
+    return [Pending(count, lambda n: ngettext("%(num)d core Resolution 57 lesson to read and confirm",
+                                              "%(num)d core Resolution 57 lessons to read and confirm", n),
+                    lambda lesson_id: url_for("lessons.view", lesson_id=lesson_id), target=first)]
+
+
+PROVIDERS = (Provider(CONFIRM_CORE, core_to_confirm),)

@@ -1,0 +1,62 @@
+"""Who may do what to the organisation tree and its people."""
+from __future__ import annotations
+
+from schoolhub.accounts.models import OrgUnit, Role, UnitKind, User
+from schoolhub.policy import define, has_role, is_authenticated, is_related, rule
+
+MANAGE_SCHOOLS = define("manage_schools", "obj: commune — register, edit, deactivate its schools")
+APPOINT_SCHOOL_ADMIN = define("appoint_school_admin", "obj: school — appoint its admins")
+VIEW_SCHOOL = define("view_school", "obj: unit — its name, counts and classes")
+VIEW_ROSTER = define("view_roster", "obj: school — the names of its teachers and students")
+MANAGE_PEOPLE = define("manage_people", "obj: school — teachers, students, classes, imports")
+MANAGE_USER = define("manage_user", "obj: user — edit, deactivate, reset the password")
+
+
+@rule(MANAGE_SCHOOLS)
+def can_manage_schools(user, commune: OrgUnit) -> bool:
+    """The commune's officers manage its schools."""
+    return commune.kind == UnitKind.COMMUNE and has_role(user, Role.OFFICER, commune)
+
+
+@rule(APPOINT_SCHOOL_ADMIN)
+def can_appoint_admin(user, school: OrgUnit) -> bool:
+    """The officers of the school's commune (or above) appoint its admins."""
+    return school.kind == UnitKind.SCHOOL and has_role(user, Role.OFFICER, school)
+
+
+@rule(VIEW_SCHOOL)
+def can_view_school(user, unit: OrgUnit) -> bool:
+    """Anyone whose own units lie above, on or under the unit; other schools are private."""
+    return is_related(user, unit)
+
+
+@rule(VIEW_ROSTER)
+def can_view_roster(user, school: OrgUnit) -> bool:
+    """Students are children: only their own school's admins and teachers see the lists."""
+    return school.kind == UnitKind.SCHOOL and (
+        has_role(user, Role.SCHOOL_ADMIN, school) or has_role(user, Role.TEACHER, school))
+
+
+@rule(MANAGE_PEOPLE)
+def can_manage_people(user, school: OrgUnit) -> bool:
+    """The school's admins manage its teachers, students, classes and imports."""
+    return school.kind == UnitKind.SCHOOL and has_role(user, Role.SCHOOL_ADMIN, school)
+
+
+@rule(MANAGE_USER)
+def can_manage_user(user, target: User) -> bool:
+    """Every role the target holds must be within the actor's reach; nobody manages themselves here."""
+    if not is_authenticated(user) or target.id == user.id:
+        return False
+    target_ms = list(target.memberships)
+    if not target_ms:
+        return False
+    for m in target_ms:
+        if m.role in (Role.TEACHER, Role.STUDENT) and has_role(user, Role.SCHOOL_ADMIN, m.unit):
+            continue
+        if m.role == Role.SCHOOL_ADMIN and (
+            has_role(user, Role.OFFICER, m.unit) or has_role(user, Role.SCHOOL_ADMIN, m.unit)
+        ):
+            continue
+        return False
+    return True
