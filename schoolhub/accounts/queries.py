@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
+from schoolhub.textfold import fold
 
 
 @dataclass
@@ -73,6 +74,53 @@ def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
     if open_only:
         stmt = stmt.where(SchoolClass.is_active.is_(True))
     return list(session.scalars(stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))
+
+
+def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: str = "") -> Select:
+    """The people holding `role` at the school (a class's students), matching a name or username, active first."""
+    stmt = (
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == school.id, Membership.role == role)
+        .options(contains_eager(User.memberships).joinedload(Membership.school_class))
+    )
+    if class_id:
+        stmt = stmt.where(Membership.class_id == class_id)
+    if q:
+        stmt = stmt.where(or_(User.name_folded.like(f"%{fold(q)}%"), User.username.like(f"%{q.casefold()}%")))
+    return stmt.order_by(User.is_active_account.desc(), User.name_folded, User.id)
+
+
+def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
+    """The admins of each school, by name, in one statement."""
+    found: dict[int, list[User]] = {sid: [] for sid in school_ids}
+    if school_ids:
+        rows = session.execute(
+            select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
+            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN)
+            .order_by(User.full_name)
+        )
+        for unit_id, user in rows:
+            found[unit_id].append(user)
+    return found
+
+
+def count_schools_without_admin(commune: OrgUnit):
+    """A scalar SELECT: how many active schools of the commune have no admin (for the worklist)."""
+    admin = aliased(Membership)
+    return (select(func.count(OrgUnit.id))
+            .outerjoin(admin, and_(admin.unit_id == OrgUnit.id, admin.role == Role.SCHOOL_ADMIN))
+            .where(OrgUnit.parent_id == commune.id, OrgUnit.kind == UnitKind.SCHOOL,
+                   OrgUnit.is_active.is_(True), admin.id.is_(None))
+            .scalar_subquery())
+
+
+def count_empty_classes(school: OrgUnit):
+    """A scalar SELECT: how many open classes of the school have no student yet (for the worklist)."""
+    student = aliased(Membership)
+    return (select(func.count(SchoolClass.id))
+            .outerjoin(student, student.class_id == SchoolClass.id)
+            .where(SchoolClass.school_id == school.id, SchoolClass.is_active.is_(True), student.id.is_(None))
+            .scalar_subquery())
 
 
 def user_for_session(session: Session, user_id: str) -> User | None:

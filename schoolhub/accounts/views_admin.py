@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from schoolhub import policy
 from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import AppointAdminForm, SchoolForm
-from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolLevel, UnitKind, User
+from schoolhub.accounts.models import OrgUnit, SchoolLevel, UnitKind
 from schoolhub.db import get_session
 from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate
@@ -47,21 +47,8 @@ def schools(commune_id: int):
         stmt = stmt.where(or_(OrgUnit.name_folded.like(folded), OrgUnit.code.ilike(f"%{q}%")))
     page = paginate(db, stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name))
     counts = queries.school_counts(db, [s.id for s in page.items])
-    admins = _admins_of(db, [s.id for s in page.items])
+    admins = queries.admins_of(db, [s.id for s in page.items])
     return render_template("admin/schools.html", commune=commune, page=page, counts=counts, admins=admins, q=q)
-
-
-def _admins_of(db, school_ids: list[int]) -> dict[int, list[User]]:
-    found: dict[int, list[User]] = {sid: [] for sid in school_ids}
-    if school_ids:
-        rows = db.execute(
-            select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN)
-            .order_by(User.full_name)
-        )
-        for unit_id, user in rows:
-            found[unit_id].append(user)
-    return found
 
 
 @bp.route("/<int:commune_id>/schools/new", methods=["GET", "POST"])
@@ -155,5 +142,5 @@ def appoint_admin(commune_id: int, school_id: int):
                 return render_template("admin/credentials.html", commune=commune, school=school, user=user, temp=temp)
             flash(_("%(name)s is now an admin of %(school)s.", name=user.full_name, school=school.name), "success")
             return redirect(url_for("admin.schools", commune_id=commune.id))
-    admins = _admins_of(db, [school.id])[school.id]
+    admins = queries.admins_of(db, [school.id])[school.id]
     return render_template("admin/appoint_admin.html", commune=commune, school=school, form=form, admins=admins)

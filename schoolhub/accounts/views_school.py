@@ -4,20 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
 from schoolhub import policy
 from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
-from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
+from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
 from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate, small_int
 from schoolhub.services import ServiceError
-from schoolhub.textfold import fold
 
 bp = Blueprint("school", __name__, url_prefix="/schools")
 
@@ -45,19 +42,8 @@ def _class(school: OrgUnit, class_id: int) -> SchoolClass:
 
 
 def _people(school: OrgUnit, role: Role, class_id: int | None = None):
-    db = get_session()
     q = request.args.get("q", "").strip()[:100]
-    stmt = (
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == school.id, Membership.role == role)
-        .options(contains_eager(User.memberships).joinedload(Membership.school_class))
-    )
-    if class_id:
-        stmt = stmt.where(Membership.class_id == class_id)
-    if q:
-        stmt = stmt.where(or_(User.name_folded.like(f"%{fold(q)}%"), User.username.like(f"%{q.casefold()}%")))
-    stmt = stmt.order_by(User.is_active_account.desc(), User.name_folded, User.id)
-    return paginate(db, stmt), q
+    return paginate(get_session(), queries.people_of(school, role, class_id=class_id, q=q)), q
 
 
 @bp.route("/<int:school_id>")
