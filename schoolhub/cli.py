@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from schoolhub.clock import local_now
 from schoolhub.db import Base, get_session
 
 
@@ -59,7 +59,7 @@ def backup_command():
     source = Path(url.removeprefix("sqlite:///"))
     if not source.exists():
         raise click.ClickException(f"No database file at {source}.")
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = local_now().strftime("%Y%m%d-%H%M%S")
     target_dir = Path(current_app.config["BACKUP_DIR"]) / stamp
     target_dir.mkdir(parents=True, exist_ok=False)
     target = target_dir / source.name
