@@ -49,5 +49,7 @@ lint: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
 
+# The load benchmark (not part of `make test`): BENCH_DB=sqlite|postgres BENCH_PRESET=commune|province.
 bench: $(VENV)/.installed translations
-	$(BIN)/python tests/bench_pages.py
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py

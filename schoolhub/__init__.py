@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         COMMUNE_NAME="Bình Chương",
         DOMAINS=None,  # None: schoolhub.domains.DOMAINS
+        SQL_COUNT_HEADER=False,  # benchmarks: X-SQL-Count on every response
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SCHOOLHUB")

@@ -49,6 +49,28 @@ def seed_demo_command(password: str, if_empty: bool):
     click.echo(f"Demo commune seeded. Accounts: {', '.join(accounts)} — password: {password}")
 
 
+@click.command("seed-scale")
+@with_appcontext
+@click.option("--preset", type=click.Choice(["commune", "province"]), default="commune", show_default=True,
+              help="commune: 8 schools, 4,000 students; province: 300 schools, 150,000 students.")
+@click.option("--seed", type=int, default=57, show_default=True, help="The same seed always gives the same data.")
+@click.option("--password", default="schoolhub57", show_default=True, help="Password of every generated account.")
+def seed_scale_command(preset: str, seed: int, password: str):
+    """Fill an EMPTY migrated database with realistic data at scale (demo accounts included)."""
+    import time
+
+    from schoolhub.scale import PRESETS, seed_scale
+
+    db = _db()
+    if _has_rows(db):
+        raise click.ClickException("seed-scale fills an empty database; this one already has data.")
+    started = time.perf_counter()
+    run = seed_scale(db, PRESETS[preset], seed=seed, password=password)
+    click.echo(f"Preset {preset} (seed {seed}) in {time.perf_counter() - started:.0f} s: "
+               + ", ".join(f"{n:,} {label}" for label, n in run.counts.items()))
+    click.echo(f"Demo accounts: {', '.join(sorted(run.made.get('demo', {})))} — password: {password}")
+
+
 @click.command("backup")
 @with_appcontext
 def backup_command():
@@ -78,5 +100,5 @@ def _has_rows(db) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the core commands."""
-    for command in (init_db_command, seed_demo_command, backup_command):
+    for command in (init_db_command, seed_demo_command, seed_scale_command, backup_command):
         app.cli.add_command(command)

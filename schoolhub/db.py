@@ -99,6 +99,9 @@ def init_app(app: Flask) -> None:
     app.extensions["schoolhub.engine"] = engine
     app.extensions["schoolhub.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
 
+    if app.config.get("SQL_COUNT_HEADER"):
+        _count_statements(app, engine)
+
     @app.teardown_appcontext
     def _close_session(exc):
         session = g.pop("db_session", None)
@@ -121,3 +124,17 @@ def get_session() -> Session:
 def get_engine() -> Engine:
     """The engine of the current app."""
     return current_app.extensions["schoolhub.engine"]
+
+
+def _count_statements(app: Flask, engine: Engine) -> None:
+    """Benchmarks only (SQL_COUNT_HEADER): answer each request with X-SQL-Count, its number of statements."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        if has_request_context():
+            g.sql_count = g.get("sql_count", 0) + 1
+
+    @app.after_request
+    def _header(response):
+        response.headers["X-SQL-Count"] = str(g.get("sql_count", 0))
+        return response

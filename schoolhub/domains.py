@@ -51,6 +51,7 @@ class Registry:
     nav: list[Callable] = field(default_factory=list)  # nav(user) -> list[NavEntry]
     providers: list = field(default_factory=list)  # worklist.Provider
     demo: list[DemoStep] = field(default_factory=list)
+    scale: list[DemoStep] = field(default_factory=list)  # seed(run: scale.ScaleRun): the seed-scale generator
 
     def add_panel(self, order: int, template: str, context: Callable) -> None:
         self.panels.append(Panel(order, template, context))
@@ -62,6 +63,10 @@ class Registry:
     def add_demo(self, order: int, seed: Callable) -> None:
         self.demo.append(DemoStep(order, seed))
         self.demo.sort(key=lambda d: d.order)
+
+    def add_scale(self, order: int, seed: Callable) -> None:
+        self.scale.append(DemoStep(order, seed))
+        self.scale.sort(key=lambda d: d.order)
 
 
 def registry(app: Flask | None = None) -> Registry:

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         panels,
         policy,
         queries,
+        scale,
         views_admin,
         views_auth,
         views_roster,
@@ -37,3 +38,4 @@ def init_app(app: Flask) -> None:
     reg.add_panel(90, "accounts/_home_no_role.html", panels.no_role)
     reg.add_nav(panels.nav)
     reg.add_demo(10, demo.seed)
+    reg.add_scale(10, scale.seed)

@@ -7,7 +7,18 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
     from schoolhub.domains import registry
-    from schoolhub.lessons import demo, panels, policy, views, views_edit, views_files, views_history, vocab, worklist
+    from schoolhub.lessons import (
+        demo,
+        panels,
+        policy,
+        scale,
+        views,
+        views_edit,
+        views_files,
+        views_history,
+        vocab,
+        worklist,
+    )
 
     assert policy and views_edit and views_history  # rules and routes register on import
     app.register_blueprint(views.bp)
@@ -17,6 +28,7 @@ def init_app(app: Flask) -> None:
     reg.add_panel(20, "lessons/_home_latest.html", panels.latest)
     reg.add_panel(35, "lessons/_home_informed.html", panels.informed)
     reg.add_demo(20, demo.seed)
+    reg.add_scale(20, scale.seed)
 
     @app.context_processor
     def _lesson_vocab():

@@ -136,10 +136,14 @@ def _check(data: LessonInput) -> dict:
 def index_lesson(lesson: Lesson) -> None:
     """Keep the derived columns in step with the text: rendered body, folded (no accents) and exact search text."""
     lesson.body_html = str(render_markdown(lesson.body))
-    text = "\n".join((lesson.title, lesson.summary, lesson.tags, lesson.body))
-    lesson.title_folded = fold(lesson.title)[:200]
-    lesson.search_folded = fold(text)
-    lesson.search_exact = exact_key(text)
+    for column, value in search_columns(lesson).items():
+        setattr(lesson, column, value)
+
+
+def search_columns(content) -> dict[str, str]:
+    """The search columns of a lesson's content (anything with title, summary, tags and body)."""
+    text = "\n".join((content.title, content.summary, content.tags, content.body))
+    return {"title_folded": fold(content.title)[:200], "search_folded": fold(text), "search_exact": exact_key(text)}
 
 
 # What a revision keeps. A restore brings back all but the visibility (who may read it is decided anew).

@@ -1,0 +1,422 @@
+"""The load benchmark: `make bench` (BENCH_DB=sqlite|postgres, BENCH_PRESET=commune|province).
+
+1. Builds the data set with `seed-scale` if it is missing, and reuses it while the preset, the seed
+   and the migration head are unchanged (a marker file beside it says which).
+2. Starts gunicorn with 2 sync workers on a loopback port, logs in as each role.
+3. Drives wrk on /healthz (the ceiling, first and last) and on every key page, and measures per page:
+   requests/s, p50 and p99 latency, the ratio to the ceiling, SQL statements per request (the app's
+   X-SQL-Count header, switched on for the benchmark only) and CPU ms per request of the app
+   (gunicorn's processes) and of the database server (PostgreSQL's processes; SQLite runs inside
+   the app).
+4. Prints a table and writes bench/results/<date>-<db>-<preset>.json.
+
+Loopback only, bounded in time: every wrk run lasts BENCH_DURATION seconds (default 10).
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-pass-57"
+DBS = ("sqlite", "postgres")
+PRESETS = ("commune", "province")
+PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one benchmark run measures."""
+
+    db: str
+    preset: str
+    seed: int = 57
+    duration: int = 10
+    connections: int = 16
+    threads: int = 2
+    workers: int = 2
+
+
+def parse_settings(argv: list[str] | None = None, env: dict | None = None) -> Settings:
+    """Settings from the command line, falling back to BENCH_* variables; exits 2 on a bad value."""
+    env = os.environ if env is None else env
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default=env.get("BENCH_DB", "sqlite"), choices=DBS)
+    parser.add_argument("--preset", default=env.get("BENCH_PRESET", "commune"), choices=PRESETS)
+    parser.add_argument("--seed", type=int, default=int(env.get("BENCH_SEED", 57)))
+    parser.add_argument("--duration", type=int, default=int(env.get("BENCH_DURATION", 10)),
+                        help="seconds of load per page")
+    args = parser.parse_args(argv)
+    if not 1 <= args.duration <= 120:
+        parser.error("--duration must be between 1 and 120 seconds")
+    return Settings(db=args.db, preset=args.preset, seed=args.seed, duration=args.duration)
+
+
+@dataclass
+class PageResult:
+    """One page's figures."""
+
+    name: str
+    path: str
+    role: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    ratio: float = 0.0
+    sql_per_request: int = 0
+    app_cpu_ms: float = 0.0
+    db_cpu_ms: float = 0.0
+    errors: int = 0
+
+
+@dataclass
+class RunResult:
+    """A whole run, as written to bench/results/."""
+
+    db: str
+    preset: str
+    seed: int
+    date: str
+    machine: str
+    duration_s: int
+    connections: int
+    workers: int
+    pages: list[PageResult] = field(default_factory=list)
+
+
+# ---- wrk ----------------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    """requests/s, p50 and p99 in ms, the request count and non-2xx/3xx or socket errors from wrk --latency."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        errors += sum(int(x) for x in m.groups())
+    return {"requests_per_s": rps, "p50_ms": p50, "p99_ms": p99, "requests": total, "errors": errors}
+
+
+# ---- processes and their CPU ------------------------------------------------------------------
+
+def _cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        for child in children:
+            found.extend(_children(int(child)))
+    return found
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- the data set -----------------------------------------------------------------------------
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from schoolhub.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def database_url(settings: Settings) -> str:
+    """Where the benchmark's data set lives."""
+    if settings.db == "sqlite":
+        return f"sqlite:///{DATA / f'{settings.preset}-{settings.seed}.sqlite3'}"
+    return f"{PG_BASE}/schoolhub_bench_{settings.preset}_{settings.seed}"
+
+
+def _env(url: str) -> dict:
+    env = dict(os.environ)
+    env.update(SCHOOLHUB_DATABASE_URL=url, SCHOOLHUB_SECRET_KEY="bench-not-secret",
+               SCHOOLHUB_RATELIMIT_ENABLED="false", SCHOOLHUB_SESSION_COOKIE_SECURE="false",
+               SCHOOLHUB_REMEMBER_COOKIE_SECURE="false", SCHOOLHUB_SQL_COUNT_HEADER="true",
+               SCHOOLHUB_UPLOAD_DIR=str(DATA / "uploads"))
+    return env
+
+
+def ensure_data(settings: Settings) -> str:
+    """Build the data set unless a matching one is already there; returns its URL."""
+    from sqlalchemy import create_engine, text
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    url = database_url(settings)
+    marker = DATA / f"{settings.db}-{settings.preset}-{settings.seed}.json"
+    wanted = {"preset": settings.preset, "seed": settings.seed, "head": _head()}
+    exists = True
+    if settings.db == "sqlite":
+        exists = Path(url.removeprefix("sqlite:///")).exists()
+    if exists and marker.exists() and json.loads(marker.read_text()) == wanted:
+        print(f"data set reused: {url}")
+        return url
+    print(f"building the {settings.preset} data set on {settings.db} (seed {settings.seed}) …", flush=True)
+    if settings.db == "sqlite":
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        name = url.rsplit("/", 1)[1]
+        admin = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    env = _env(url)
+    flask = [str(BIN / "flask"), "--app", "schoolhub"]
+    subprocess.run([*flask, "init-db"], env=env, check=True)
+    started = time.perf_counter()
+    subprocess.run([*flask, "seed-scale", "--preset", settings.preset, "--seed", str(settings.seed),
+                    "--password", PASSWORD], env=env, check=True)
+    print(f"data set built in {time.perf_counter() - started:.0f} s")
+    if settings.db == "postgres":
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        admin.dispose()
+    marker.write_text(json.dumps(wanted))
+    return url
+
+
+# ---- the server and its users -----------------------------------------------------------------
+
+class Server:
+    """gunicorn with the benchmark's settings on a loopback port."""
+
+    def __init__(self, url: str, workers: int):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--access-logfile", "-",
+             "--error-logfile", "-", "--log-level", "warning", "schoolhub:create_app()"],
+            env=_env(url), stdout=subprocess.DEVNULL, stderr=None, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+    def pids(self) -> list[int]:
+        return _children(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def login(base: str, username: str) -> str:
+    """Log in through the real form (CSRF token included); returns the Cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
+    opener.open(urllib.request.Request(base + "/login", data=data), timeout=10).read()
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if "session=" not in cookies:
+        raise RuntimeError(f"could not log in as {username}")
+    return cookies
+
+
+def sql_count(base: str, path: str, cookie: str | None) -> int:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status}")
+        return int(response.headers.get("X-SQL-Count", "0"))
+
+
+# ---- the pages ----------------------------------------------------------------------------------
+
+def pages(url: str) -> list[tuple[str, str, str | None]]:
+    """(name, path, role) of every key page, with ids read from the data set."""
+    from sqlalchemy import create_engine, func, select
+
+    import schoolhub.models_all  # noqa: F401
+    from schoolhub.accounts.models import Membership, OrgUnit, Role, User
+    from schoolhub.lessons.models import Lesson, LessonStatus
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        admin_school = conn.scalar(select(Membership.unit_id).join(User, User.id == Membership.user_id)
+                                   .where(User.username == "demo.admin"))
+        commune = conn.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == admin_school))
+        students = conn.scalar(select(func.count()).select_from(Membership).where(
+            Membership.unit_id == admin_school, Membership.role == Role.STUDENT)) or 0
+        lesson = conn.scalar(select(Lesson.id).join(User, User.id == Lesson.author_id)
+                             .where(User.username == "demo.teacher", Lesson.status == LessonStatus.PUBLISHED)
+                             .order_by(Lesson.id).limit(1))
+    engine.dispose()
+    late = max(1, students // 25 - 1)
+    return [
+        ("healthz (ceiling)", "/healthz", None),
+        ("healthz with a session", "/healthz", "demo.student"),
+        ("login page", "/login", None),
+        ("officer home", "/", "demo.officer"),
+        ("officer's school list", f"/communes/{commune}/schools", "demo.officer"),
+        ("school admin home", "/", "demo.admin"),
+        ("teacher home", "/", "demo.teacher"),
+        ("student home", "/", "demo.student"),
+        ("student list, first page", f"/schools/{admin_school}/students", "demo.admin"),
+        ("student list, a late page", f"/schools/{admin_school}/students?page={late}", "demo.admin"),
+        ("lesson list", "/lessons", "demo.teacher"),
+        ("search, common phrase", "/lessons?q=chuyen+doi+so", "demo.teacher"),
+        ("search, rare phrase", "/lessons?q=kinh+hien+vi", "demo.teacher"),
+        ("search with a filter", "/lessons?q=tri+tue+nhan+tao&topic=ai", "demo.teacher"),
+        ("one lesson", f"/lessons/{lesson}", "demo.student"),
+        ("Atom feed", "/lessons/feed.atom", None),
+        ("readers page", f"/lessons/{lesson}/readers", "demo.admin"),
+        ("healthz (ceiling, last)", "/healthz", None),
+    ]
+
+
+def measure(settings: Settings, server: Server, name: str, path: str, role: str | None,
+            cookie: str | None) -> PageResult:
+    """One page under load: wrk's figures, the statement count and the CPU it cost."""
+    sql = sql_count(server.base, path, cookie)
+    app_pids = server.pids()
+    db_pids = _postgres_pids() if settings.db == "postgres" else []
+    app_before, db_before = _cpu_ticks(app_pids), _cpu_ticks(db_pids)
+    command = ["wrk", f"-t{settings.threads}", f"-c{settings.connections}", f"-d{settings.duration}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*command, server.base + path], capture_output=True, text=True, check=True).stdout
+    app_after, db_after = _cpu_ticks(app_pids), _cpu_ticks(_postgres_pids() if db_pids else [])
+    figures = parse_wrk(out)
+    n = max(figures["requests"], 1)
+    return PageResult(name=name, path=path, role=role or "anonymous", requests_per_s=figures["requests_per_s"],
+                      p50_ms=figures["p50_ms"], p99_ms=figures["p99_ms"], sql_per_request=sql,
+                      app_cpu_ms=(app_after - app_before) * 1000 / CLK_TCK / n,
+                      db_cpu_ms=max(db_after - db_before, 0) * 1000 / CLK_TCK / n, errors=figures["errors"])
+
+
+def with_ratios(result: RunResult) -> RunResult:
+    """Each page's throughput over the ceiling: the mean of the first and last anonymous /healthz."""
+    ceilings = [p.requests_per_s for p in result.pages if p.path == "/healthz" and p.role == "anonymous"]
+    ceiling = sum(ceilings) / len(ceilings) if ceilings else 0
+    for page in result.pages:
+        page.ratio = round(page.requests_per_s / ceiling, 3) if ceiling else 0.0
+    return result
+
+
+def table(result: RunResult) -> str:
+    """The run as a Markdown table (README's Performance section quotes it)."""
+    lines = [f"{result.db}, {result.preset} preset (seed {result.seed}), {result.date}, {result.machine}, "
+             f"wrk -t2 -c{result.connections} -d{result.duration_s}s, gunicorn {result.workers} workers",
+             "", "| page | req/s | p50 ms | p99 ms | ratio | SQL | app CPU ms | db CPU ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for p in result.pages:
+        lines.append(f"| {p.name} | {p.requests_per_s:,.0f} | {p.p50_ms:.1f} | {p.p99_ms:.1f} | {p.ratio:.3f} | "
+                     f"{p.sql_per_request} | {p.app_cpu_ms:.1f} | {p.db_cpu_ms:.1f} |")
+    return "\n".join(lines)
+
+
+def write(result: RunResult, folder: Path = RESULTS) -> Path:
+    """bench/results/<date>-<db>-<preset>.json"""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{result.date}-{result.db}-{result.preset}.json"
+    path.write_text(json.dumps(asdict(result), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def _machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU")
+    return f"{os.cpu_count()} cores, {model}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_settings(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    url = ensure_data(settings)
+    result = RunResult(db=settings.db, preset=settings.preset, seed=settings.seed, date=date.today().isoformat(),
+                       machine=_machine(), duration_s=settings.duration, connections=settings.connections,
+                       workers=settings.workers)
+    server = Server(url, settings.workers)
+    try:
+        cookies: dict[str, str] = {}
+        for name, path, role in pages(url):
+            if role and role not in cookies:
+                cookies[role] = login(server.base, role)
+            page = measure(settings, server, name, path, role, cookies.get(role))
+            result.pages.append(page)
+            print(f"  {name:30} {page.requests_per_s:8,.0f} req/s  p50 {page.p50_ms:6.1f} ms  SQL {page.sql_per_request}",
+                  flush=True)
+    finally:
+        server.stop()
+    with_ratios(result)
+    print()
+    print(table(result))
+    print(f"\nwritten to {write(result).relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
