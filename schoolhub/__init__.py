@@ -75,12 +75,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from schoolhub import cli, db, errors, i18n, markup, security, views_common, worklist
+    from schoolhub import cli, db, errors, i18n, markup, security, views_common, views_files, worklist
     from schoolhub.accounts import views_admin, views_auth, views_roster, views_school
     from schoolhub.accounts import worklist as accounts_worklist  # noqa: F401  (registers providers)
     from schoolhub.lessons import views as lessons_views
-    from schoolhub.lessons import views_edit, views_files, views_history  # noqa: F401  (routes on the lessons bp)
+    from schoolhub.lessons import views_edit, views_history  # noqa: F401  (routes on the lessons bp)
     from schoolhub.lessons import worklist as lessons_worklist  # noqa: F401  (registers providers)
+    from schoolhub.lessons.models import register_attachments as register_lesson_attachments
 
     db.init_app(app)
     i18n.init_app(app)
@@ -94,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views_school.bp)
     app.register_blueprint(views_roster.bp)
     app.register_blueprint(lessons_views.bp)
-    app.register_blueprint(views_files.files_bp)
+    register_lesson_attachments(app)
+    app.register_blueprint(views_files.bp)  # /files/<token> of every domain
     cli.init_app(app)
     return app

@@ -1,34 +1,34 @@
-"""Serving lesson files to whoever may read their lesson."""
+"""Serving attached files of every domain at /files/<token>, to whoever the owning domain's policy allows.
+
+The registry and the lookup are in schoolhub.attachments; this blueprint only answers the request.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from schoolhub import files, policy
+from schoolhub import attachments, files, policy
 from schoolhub.db import get_session
-from schoolhub.lessons.models import Attachment, Lesson, LessonStatus, Visibility
-from schoolhub.security import login_manager
 
-files_bp = Blueprint("files", __name__)
+bp = Blueprint("files", __name__)
 
 
-@files_bp.route("/files/<token>")
+def may_download(action: str, owner) -> bool:
+    """The owning domain's policy answer for the current user (the one place that turns the name into an Action)."""
+    return policy.can(policy.Action(action), owner)
+
+
+@bp.route("/files/<token>")
 def serve(token: str):
-    """An attachment, to whoever may read its lesson: images inline, everything else as a download."""
-    if len(token) > 40:
+    """An attached file, to whoever may do its owner's action: images inline, everything else as a download."""
+    found = attachments.find_attachment(get_session(), token)
+    if found is None:
         abort(404)
-    attachment = get_session().scalar(
-        select(Attachment).where(Attachment.token == token)
-        .options(joinedload(Attachment.lesson).joinedload(Lesson.school))
-    )
-    if attachment is None:
-        abort(404)
-    lesson = attachment.lesson
-    if not policy.can(policy.Action.VIEW_LESSON, lesson):
+    entry, attachment = found
+    owner = entry.owner_of(attachment)
+    if not may_download(entry.action, owner):
         if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
+            abort(current_app.login_manager.unauthorized())
         abort(404)
     try:
         path = files.path_for(current_app.config["UPLOAD_DIR"], attachment.token)
@@ -41,8 +41,7 @@ def serve(token: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Even if a browser were tricked into rendering a file as a page, it could run nothing.
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    public = lesson.status == LessonStatus.PUBLISHED and lesson.visibility == Visibility.PUBLIC
     # Always revalidate (answers are conditional, so cheap): an archived lesson's or a logged-out user's
     # files must not linger in a shared school computer's cache.
-    response.headers["Cache-Control"] = "public, no-cache" if public else "private, no-cache"
+    response.headers["Cache-Control"] = "public, no-cache" if entry.public(owner) else "private, no-cache"
     return response
