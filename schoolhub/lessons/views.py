@@ -19,7 +19,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from schoolhub import files, policy
+from schoolhub import attachments, policy
 from schoolhub.clock import utcnow
 from schoolhub.db import get_session
 from schoolhub.lessons import queries, services
@@ -200,15 +200,8 @@ def copy(lesson_id: int):
         return redirect(url_for("lessons.view", lesson_id=lesson.id))
     school = next(s for s in schools if s.id == form.school_id.data)
     db = get_session()
-    made_files: list[str] = []
-    try:
-        copied = services.copy_lesson(db, current_user, lesson, school, current_app.config["UPLOAD_DIR"], made_files)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        for token in made_files:
-            files.delete_stored(current_app.config["UPLOAD_DIR"], token)
-        raise
+    with attachments.commit_or_discard(db, current_app.config["UPLOAD_DIR"]) as changes:
+        copied = services.copy_lesson(db, current_user, lesson, school, str(changes.upload_dir), changes.made)
     flash(_("A copy is in your drafts. Adapt it, then publish it."), "success")
     return redirect(url_for("lessons.edit", lesson_id=copied.id))
 
