@@ -24,7 +24,8 @@ The shape (issue 7, point 5), so that lessons, contest entries, club showcases a
   by its table's unique token index), loads that attachment with its owner, then asks the policy.
 - Uploading: `store_upload` stores the chosen file (or says none was chosen), and `commit_or_discard` makes
   the stored files follow the database transaction: files stored in a failed transaction are deleted again,
-  files dropped by a committed one are deleted after the commit.
+  files dropped by a committed one are deleted after the commit; `upload_error` says why an upload was
+  refused in the user's language.
 
 Core module: it imports no domain package (the domains import it).
 """
@@ -38,6 +39,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, literal, select, union_all
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -47,6 +50,13 @@ from schoolhub.db import UTCDateTime
 
 MAX_TOKEN_LENGTH = 40  # the token column's width: anything longer is no file
 _OWNER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+# files.py speaks English msgids; marked here so the catalogs carry them (shown through upload_error below).
+_UPLOAD_MESSAGES = (
+    _l("The file is larger than %(limit)s."),
+    _l("This kind of file is not accepted. Allowed: PDF, DOCX, PPTX, XLSX, PNG, JPEG, MP4."),
+    _l("The file is empty."),
+)
 
 
 class AttachmentMixin:
@@ -155,6 +165,11 @@ def store_upload(file_storage, upload_dir: str | Path, max_bytes: int) -> files.
     if file_storage is None or not file_storage.filename:
         return None  # a form sent without choosing a file has an empty part with no name
     return files.store(file_storage.stream, file_storage.filename, upload_dir, max_bytes=max_bytes)
+
+
+def upload_error(error: files.UploadRejected) -> str:
+    """Why the upload was refused, in the user's language (for the form's file field)."""
+    return gettext(error.message, **error.params)
 
 
 @dataclass

@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
@@ -32,13 +31,6 @@ from schoolhub.services import ServiceError
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 A = policy.Action
-
-# files.py speaks English msgids; marked here so the catalogs carry them (shown through gettext below).
-_UPLOAD_MESSAGES = (
-    _l("The file is larger than %(limit)s."),
-    _l("This kind of file is not accepted. Allowed: PDF, DOCX, PPTX, XLSX, PNG, JPEG, MP4."),
-    _l("The file is empty."),
-)
 
 
 def load_lesson(lesson_id: int) -> Lesson:

@@ -89,7 +89,7 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
         if isinstance(error, IntegrityError):
             raise _Conflict from error  # two saves at once: the revision number was taken
         if isinstance(error, files.UploadRejected):
-            form.file_errors = [_(error.message, **error.params)]
+            form.file_errors = [attachments.upload_error(error)]
             form.file_too_large = error.message == files.MSG_TOO_LARGE
         else:
             apply_service_error(form, error, default="title")
