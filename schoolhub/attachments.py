@@ -18,7 +18,9 @@ The shape (issue 7, point 5), so that lessons, contest entries, club showcases a
                      is_public=..., options=(joinedload(Attachment.lesson),))
 
   `owner_of(attachment)` returns the record that `action` (a policy action name) is asked about, so who may
-  download a file is exactly who the owning domain's policy lets do `action` to that record.
+  download a file is exactly who the owning domain's policy lets do `action` to that record. Lessons do it
+  in `schoolhub.lessons.models.register_attachments(app)`, called by create_app (by lessons' init_app once
+  domains register themselves); registering again is harmless.
 - One route serves every domain: `/files/<token>` (`schoolhub.views_files`, endpoint "files.serve"). It finds
   the token among all registered tables in one statement (`find_attachment`: a UNION ALL, each branch served
   by its table's unique token index), loads that attachment with its owner, then asks the policy.
