@@ -311,3 +311,9 @@ def test_a_dropped_file_goes_only_once_the_transaction_commits(world, db, tables
         changes.dropped.append(row.token)
     assert not path.exists()
     assert db.scalars(select(NoticeFile)).all() == []
+
+
+def test_upload_error_speaks_vietnamese_by_default(app):
+    refusal = files.UploadRejected(files.MSG_TOO_LARGE, limit="20 MB", limit_bytes=20 * 1024 * 1024)
+    with app.test_request_context("/"):
+        assert attachments.upload_error(refusal) == "Tệp lớn hơn 20 MB."
