@@ -81,7 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.config["DOMAINS"] = DOMAINS
 
-    from schoolhub import cli, db, domains, errors, i18n, markup, security, views_common, worklist
+    from schoolhub import cli, db, domains, errors, i18n, markup, security, views_common, views_files, worklist
 
     db.init_app(app)
     i18n.init_app(app)
@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     markup.init_app(app)
     worklist.init_app(app)
     views_common.init_app(app)
+    app.register_blueprint(views_files.bp)  # /files/<token> of every domain
     cli.init_app(app)
     domains.init_domains(app)
     return app

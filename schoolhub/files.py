@@ -1,4 +1,4 @@
-"""Upload storage for lesson attachments: sniff the kind from the bytes, store under a random token.
+"""Upload storage for every domain's attachments: sniff the kind from the bytes, store under a random token.
 
 The client's filename and Content-Type are never trusted: the kind comes from magic numbers (and, for the
 Office formats, from the names inside the zip), and the file on disk is named by a random token, so what a

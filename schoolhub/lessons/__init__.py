@@ -9,12 +9,12 @@ def init_app(app: Flask) -> None:
     from schoolhub.domains import registry
     from schoolhub.lessons import (
         demo,
+        models,
         panels,
         policy,
         scale,
         views,
         views_edit,
-        views_files,
         views_history,
         vocab,
         worklist,
@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
 
     assert policy and views_edit and views_history  # rules and routes register on import
     app.register_blueprint(views.bp)
-    app.register_blueprint(views_files.files_bp)
+    models.register_attachments(app)  # lessons' files are served at /files/<token>, to whoever may read the lesson
     reg = registry(app)
     reg.providers.extend(worklist.PROVIDERS)
     reg.add_panel(20, "lessons/_home_latest.html", panels.latest)

@@ -14,9 +14,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from schoolhub.accounts.models import OrgUnit, User
+from schoolhub.attachments import AttachmentMixin, register_owner
 from schoolhub.clock import utcnow
 from schoolhub.db import Base, UTCDateTime, enum_type
 from schoolhub.lessons.vocab import LessonStatus, Visibility, unpack
@@ -130,26 +131,14 @@ class LessonRevision(LessonContent, Base):
     editor: Mapped[User | None] = relationship()
 
 
-class Attachment(Base):
+class Attachment(AttachmentMixin, Base):
     """A file attached to a lesson, stored under instance/uploads with a random token."""
 
     __tablename__ = "lesson_attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    token: Mapped[str] = mapped_column(String(40), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    mime: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    original_name: Mapped[str] = mapped_column(String(160))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     lesson: Mapped[Lesson] = relationship(back_populates="attachments")
-
-    @property
-    def is_image(self) -> bool:
-        return self.kind in ("png", "jpeg")
 
 
 class LessonRead(Base):
@@ -163,3 +152,13 @@ class LessonRead(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     first_read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def _is_public(lesson: Lesson) -> bool:
+    return lesson.status == LessonStatus.PUBLISHED and lesson.visibility == Visibility.PUBLIC
+
+
+def register_attachments(app=None) -> None:
+    """Serve lesson files at /files/<token> to whoever may read the lesson (lessons' part of app setup)."""
+    register_owner("lessons", Attachment, owner_of=lambda attachment: attachment.lesson, action="view_lesson",
+                   is_public=_is_public, options=(joinedload(Attachment.lesson).joinedload(Lesson.school),))

@@ -294,8 +294,7 @@ def add_attachment(session: Session, actor: User, lesson: Lesson, stored: files.
     count = len(lesson.attachments)
     if count >= MAX_ATTACHMENTS:
         raise ServiceError(_l("A lesson has at most %(max)d attachments.", max=MAX_ATTACHMENTS), "file")
-    attachment = Attachment(lesson=lesson, token=stored.token, kind=stored.kind.key, mime=stored.kind.mime,
-                            size=stored.size, original_name=stored.original_name[:160], uploaded_by_id=actor.id)
+    attachment = Attachment.from_stored(stored, actor.id, lesson=lesson)
     session.add(attachment)
     session.flush()
     return attachment

@@ -13,13 +13,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from schoolhub import files, policy
+from schoolhub import attachments, policy
 from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
 from schoolhub.db import get_session
@@ -33,13 +32,6 @@ from schoolhub.services import ServiceError
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 A = policy.Action
-
-# files.py speaks English msgids; marked here so the catalogs carry them (shown through gettext below).
-_UPLOAD_MESSAGES = (
-    _l("The file is larger than %(limit)s."),
-    _l("This kind of file is not accepted. Allowed: PDF, DOCX, PPTX, XLSX, PNG, JPEG, MP4."),
-    _l("The file is empty."),
-)
 
 
 def load_lesson(lesson_id: int) -> Lesson:
@@ -195,15 +187,8 @@ def copy(lesson_id: int):
         return redirect(url_for("lessons.view", lesson_id=lesson.id))
     school = next(s for s in schools if s.id == form.school_id.data)
     db = get_session()
-    made_files: list[str] = []
-    try:
-        copied = services.copy_lesson(db, current_user, lesson, school, current_app.config["UPLOAD_DIR"], made_files)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        for token in made_files:
-            files.delete_stored(current_app.config["UPLOAD_DIR"], token)
-        raise
+    with attachments.commit_or_discard(db, current_app.config["UPLOAD_DIR"]) as changes:
+        copied = services.copy_lesson(db, current_user, lesson, school, str(changes.upload_dir), changes.made)
     flash(_("A copy is in your drafts. Adapt it, then publish it."), "success")
     return redirect(url_for("lessons.edit", lesson_id=copied.id))
 

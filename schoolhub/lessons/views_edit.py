@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from schoolhub import files
+from schoolhub import attachments, files
 from schoolhub.db import get_session
 from schoolhub.forms import apply_service_error
 from schoolhub.lessons import services
@@ -57,57 +57,44 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
     """
     db = get_session()
     config = current_app.config
-    stored = None
-    removed_token = None
     try:
-        chosen = _chosen_file()
-        if chosen is not None:
-            stored = files.store(chosen.stream, chosen.filename, config["UPLOAD_DIR"],
-                                 max_bytes=config["UPLOAD_MAX_BYTES"])
-        data = _input(form)
-        removing = None
-        if remove_id is not None:
-            removing = next((a for a in (lesson.attachments if lesson else []) if a.id == remove_id), None)
-            if removing is None and db.get(Attachment, remove_id) is not None:
-                abort(404)  # another lesson's file
+        with attachments.commit_or_discard(db, config["UPLOAD_DIR"]) as changes:
+            stored = changes.store_upload(_chosen_file(), config["UPLOAD_MAX_BYTES"])
+            data = _input(form)
+            removing = None
+            if remove_id is not None:
+                removing = next((a for a in (lesson.attachments if lesson else []) if a.id == remove_id), None)
+                if removing is None and db.get(Attachment, remove_id) is not None:
+                    abort(404)  # another lesson's file
+                if removing is not None:
+                    # Its pictures and links go from the text in the same save, so no broken image is left behind.
+                    data.body = services.without_file(data.body, removing.token)
+                # (Already gone, by a double tap or in another tab: the rest is saved all the same.)
+            if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
+                # A picture goes into the text at once, so a phone user need not copy any code.
+                alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
+                data.body = (data.body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
+            if lesson is None:
+                lesson = services.create_lesson(db, current_user, school, data)
+            else:
+                services.update_lesson(db, current_user, lesson, data)
+            if stored is not None:
+                services.add_attachment(db, current_user, lesson, stored)
             if removing is not None:
-                # Its pictures and links go from the text in the same save, so no broken image is left behind.
-                data.body = services.without_file(data.body, removing.token)
-            # (Already gone, by a double tap or in another tab: the rest is saved all the same.)
-        if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
-            # A picture goes into the text at once, so a phone user need not copy any code.
-            alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
-            data.body = (data.body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
-        if lesson is None:
-            lesson = services.create_lesson(db, current_user, school, data)
-        else:
-            services.update_lesson(db, current_user, lesson, data)
-        if stored is not None:
-            services.add_attachment(db, current_user, lesson, stored)
-        if removing is not None:
-            removed_token = services.remove_attachment(db, current_user, removing)
-        if request.form.get("action") == "publish":
-            services.set_status(db, current_user, lesson, LessonStatus.PUBLISHED)
-        db.commit()
+                # The file itself goes only once the save has committed.
+                changes.dropped.append(services.remove_attachment(db, current_user, removing))
+            if request.form.get("action") == "publish":
+                services.set_status(db, current_user, lesson, LessonStatus.PUBLISHED)
     except (ServiceError, files.UploadRejected, IntegrityError) as error:
-        db.rollback()
-        if stored is not None:
-            files.delete_stored(config["UPLOAD_DIR"], stored.token)
+        # commit_or_discard has rolled back and deleted the file stored by this save.
         if isinstance(error, IntegrityError):
             raise _Conflict from error  # two saves at once: the revision number was taken
         if isinstance(error, files.UploadRejected):
-            form.file_errors = [_(error.message, **error.params)]
+            form.file_errors = [attachments.upload_error(error)]
             form.file_too_large = error.message == files.MSG_TOO_LARGE
         else:
             apply_service_error(form, error, default="title")
         return None
-    except BaseException:
-        db.rollback()
-        if stored is not None:
-            files.delete_stored(config["UPLOAD_DIR"], stored.token)
-        raise
-    if removed_token:
-        files.delete_stored(config["UPLOAD_DIR"], removed_token)
     return lesson
 
 
