@@ -127,18 +127,20 @@ def user_for_session(session: Session, user_id: str) -> User | None:
     """The user a session or remember-cookie names ("<id>:<token>"), if the token still matches."""
     import secrets
 
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     from schoolhub.pagination import small_int
 
     raw_id, _, token = (user_id or "").partition(":")
     if small_int(raw_id) is None or not token:
         return None
-    user = session.scalar(
+    # One round trip: the user, their memberships, units and classes (every page's layout reads them).
+    user = session.scalars(
         select(User)
         .where(User.id == int(raw_id))
-        .options(selectinload(User.memberships).selectinload(Membership.unit))
-    )
+        .options(joinedload(User.memberships).joinedload(Membership.unit),
+                 joinedload(User.memberships).joinedload(Membership.school_class))
+    ).unique().one_or_none()
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
     return user

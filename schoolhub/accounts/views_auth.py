@@ -30,10 +30,11 @@ def _start_session(user, remember: bool) -> None:
 @bp.before_app_request
 def _force_password_change():
     """Accounts with a one-time password go to the password form first."""
+    # The endpoint first: static files and /healthz never load the user.
     if (
-        current_user.is_authenticated
+        request.endpoint not in _OPEN_WHEN_MUST_CHANGE
+        and current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in _OPEN_WHEN_MUST_CHANGE
     ):
         return redirect(url_for("auth.change_password"))
     return None

@@ -1,0 +1,95 @@
+"""SQL statements per request of every key page: the same at two data sizes, at most 12, and the
+shared layout at most 2 (the user with memberships in one query, the worklist count)."""
+from __future__ import annotations
+
+import pytest
+
+from schoolhub.accounts.models import Role
+
+PAGES = [  # (name, role, url template)
+    ("healthz", None, "/healthz"),
+    ("login page", None, "/login"),
+    ("officer home", "officer", "/"),
+    ("officer's school list", "officer", "/communes/{commune}/schools"),
+    ("school admin home", "admin", "/"),
+    ("teacher home", "teacher", "/"),
+    ("student home", "student", "/"),
+    ("student list", "admin", "/schools/{school}/students"),
+    ("student list, page 2", "admin", "/schools/{school}/students?page=2"),
+    ("lesson list", "teacher", "/lessons"),
+    ("search, common phrase", "teacher", "/lessons?q=chuyen+doi+so"),
+    ("search, rare phrase", "teacher", "/lessons?q=kinh+hien+vi"),
+    ("search with a filter", "teacher", "/lessons?q=chuyen+doi+so&topic=cds"),
+    ("one lesson", "student", "/lessons/{lesson}"),
+    ("Atom feed", None, "/lessons/feed.atom"),
+    ("readers page", "admin", "/lessons/{lesson}/readers"),
+]
+
+
+def _grow(world, factory, db, app, n: int) -> None:
+    """n more of everything: schools with classes and students, lessons, readings."""
+    for s in range(n):
+        school = factory.school(world.commune, name=f"Trường số {s}")
+        factory.user(Role.SCHOOL_ADMIN, school)
+        klass = factory.school_class(school, "6A", 6)
+        for _ in range(3):
+            factory.user(Role.STUDENT, school, school_class=klass)
+    for i in range(n * 2):
+        factory.user(Role.STUDENT, world.school, school_class=world.school_class, full_name=f"Học Sinh Thêm {i}")
+    for i in range(n * 3):
+        lesson = factory.lesson(world.school if i % 2 else world.other_school, world.teacher if i % 2 else
+                                world.other_teacher, title=f"Chuyển đổi số {i}", topics=("cds",), is_core=i % 5 == 0)
+        if i % 2:
+            with app.test_request_context():
+                from schoolhub.lessons import services
+
+                services.record_read(db, world.student, lesson)
+    db.commit()
+
+
+def _costs(world, factory, client_for, count_queries, lesson_id) -> dict[str, int]:
+    ids = {"commune": world.commune.id, "school": world.school.id, "lesson": lesson_id}
+    costs = {}
+    for name, role, template in PAGES:
+        client = client_for(role)
+        client.get(template.format(**ids))  # warm: first reads are recorded once
+        with count_queries() as statements:
+            response = client.get(template.format(**ids))
+        assert response.status_code == 200, (name, response.status_code)
+        costs[name] = len(statements)
+    return costs
+
+
+@pytest.fixture
+def client_for(world, app, login_as):
+    """A client logged in as the world's user of that role (None: a visitor)."""
+
+    def _client(role):
+        return app.test_client() if role is None else login_as(getattr(world, role))
+
+    return _client
+
+
+def test_statement_counts_do_not_grow_with_data(world, factory, db, app, client_for, count_queries):
+    lesson = factory.lesson(world.school, world.teacher, title="Kính hiển vi quanh em", visibility="commune",
+                            is_core=True)
+    small = _costs(world, factory, client_for, count_queries, lesson.id)
+    _grow(world, factory, db, app, 6)
+    large = _costs(world, factory, client_for, count_queries, lesson.id)
+    print("statements per page:", large)
+    assert small == large, {k: (small[k], large[k]) for k in small if small[k] != large[k]}
+    too_many = {k: v for k, v in large.items() if v > 12}
+    assert not too_many, too_many
+
+
+def test_the_layout_costs_at_most_two_statements(world, client_for, count_queries):
+    teacher = client_for("teacher")
+    with count_queries() as statements:
+        assert teacher.get("/password").status_code == 200  # a page that is the layout and a form
+    assert len(statements) <= 2, statements
+    with count_queries() as statements:
+        static = teacher.get("/static/css/app.css")
+        static.close()
+        assert static.status_code == 200
+        assert teacher.get("/healthz").status_code == 200
+    assert len(statements) == 1, statements  # healthz's SELECT 1: static files and healthz load no user
