@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import CheckConstraint, create_engine, inspect
 
 import schoolhub.models_all  # noqa: F401
 from schoolhub.db import Base
@@ -28,6 +28,20 @@ def test_upgraded_database_matches_the_models(database_url):
             assert diff == [], f"models and migrations disagree: {diff}"
             tables = set(inspect(conn).get_table_names())
             assert {"org_units", "school_classes", "users", "memberships", "audit_logs"} <= tables
+    finally:
+        engine.dispose()
+
+
+def test_check_constraints_agree_with_the_models(database_url):
+    # Alembic's comparison ignores CHECK constraints: compare their names table by table.
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            for table in Base.metadata.sorted_tables:
+                expected = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+                found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+                assert found == expected, table.name
     finally:
         engine.dispose()
 

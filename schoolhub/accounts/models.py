@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhub.clock import utcnow
-from schoolhub.db import Base, UTCDateTime, enum_type
+from schoolhub.db import Base
 
 
 class UnitKind(enum.StrEnum):
@@ -68,20 +68,16 @@ class OrgUnit(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[UnitKind] = mapped_column(
-        enum_type(UnitKind)
-    )
+    kind: Mapped[UnitKind]
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_folded: Mapped[str] = mapped_column(String(200), index=True)
-    level: Mapped[SchoolLevel | None] = mapped_column(
-        enum_type(SchoolLevel)
-    )
+    level: Mapped[SchoolLevel | None]
     address: Mapped[str] = mapped_column(String(300), default="")
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 
@@ -112,7 +108,7 @@ class SchoolClass(Base):
     grade: Mapped[int] = mapped_column(Integer)
     school_year: Mapped[str] = mapped_column(String(9))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school: Mapped[OrgUnit] = relationship()
 
@@ -138,8 +134,8 @@ class User(UserMixin, Base):
     position: Mapped[str | None] = mapped_column(String(80))
     # Changing it ends every session and remember-cookie issued before.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -169,11 +165,9 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    role: Mapped[Role] = mapped_column(
-        enum_type(Role)
-    )
+    role: Mapped[Role]
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[OrgUnit] = relationship()

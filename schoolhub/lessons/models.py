@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhub.accounts.models import OrgUnit, User
 from schoolhub.clock import utcnow
-from schoolhub.db import Base, UTCDateTime, enum_type
+from schoolhub.db import Base
 from schoolhub.lessons.vocab import unpack
 
 
@@ -53,7 +53,7 @@ class LessonContent:
     audiences: Mapped[str] = mapped_column(String(60), default="")
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     video_url: Mapped[str] = mapped_column(String(300), default="")
-    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility), default=Visibility.SCHOOL)
+    visibility: Mapped[Visibility] = mapped_column(default=Visibility.SCHOOL)
 
     @property
     def topic_keys(self) -> list[str]:
@@ -93,7 +93,7 @@ class Lesson(LessonContent, Base):
     # hostile text, so it runs once per save, not once per view).
     body_html: Mapped[str] = mapped_column(Text, default="")
     is_core: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[LessonStatus] = mapped_column(enum_type(LessonStatus), default=LessonStatus.DRAFT)
+    status: Mapped[LessonStatus] = mapped_column(default=LessonStatus.DRAFT)
     source_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     # Kept as text too, so the credit survives the original being archived or removed.
     source_credit: Mapped[str] = mapped_column(String(400), default="")
@@ -102,9 +102,9 @@ class Lesson(LessonContent, Base):
     search_folded: Mapped[str] = mapped_column(Text, default="")
     search_exact: Mapped[str] = mapped_column(Text, default="")
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
 
     school: Mapped[OrgUnit] = relationship()
     author: Mapped[User | None] = relationship()
@@ -142,7 +142,7 @@ class LessonRevision(LessonContent, Base):
     number: Mapped[int] = mapped_column(Integer)
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editor: Mapped[User | None] = relationship()
 
@@ -160,7 +160,7 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     original_name: Mapped[str] = mapped_column(String(160))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     lesson: Mapped[Lesson] = relationship(back_populates="attachments")
 
@@ -178,5 +178,5 @@ class LessonRead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_read_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
