@@ -29,8 +29,9 @@ def _constraint_name(constraint, table) -> str:
 
 
 NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    # All the columns, so two composite indexes or uniques that start alike never share a name.
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "constraint_name": _constraint_name,
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",

@@ -98,7 +98,7 @@ class SchoolClass(Base):
 
     __tablename__ = "school_classes"
     __table_args__ = (
-        UniqueConstraint("school_id", "school_year", "name", name="uq_school_classes_school_year_name"),
+        UniqueConstraint("school_id", "school_year", "name"),
         CheckConstraint("grade BETWEEN 0 AND 12", name="grade_range"),
     )
 
@@ -158,7 +158,7 @@ class Membership(Base):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        UniqueConstraint("user_id", "unit_id", "role", name="uq_memberships_user_unit_role"),
+        UniqueConstraint("user_id", "unit_id", "role"),
         CheckConstraint("role = 'student' OR class_id IS NULL", name="class_only_for_students"),
     )
 

@@ -83,7 +83,7 @@ class Lesson(LessonContent, Base):
     __table_args__ = (
         CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600", name="duration_range"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        Index("ix_lessons_status_visibility", "status", "visibility"),
+        Index(None, "status", "visibility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,7 +135,7 @@ class LessonRevision(LessonContent, Base):
     """The lesson's content as one save left it: who saved it and when."""
 
     __tablename__ = "lesson_revisions"
-    __table_args__ = (UniqueConstraint("lesson_id", "number", name="uq_lesson_revisions_lesson_number"),)
+    __table_args__ = (UniqueConstraint("lesson_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
@@ -173,7 +173,7 @@ class LessonRead(Base):
     """The first time a user opened a lesson, and when they confirmed reading core material."""
 
     __tablename__ = "lesson_reads"
-    __table_args__ = (UniqueConstraint("lesson_id", "user_id", name="uq_lesson_reads_lesson_user"),)
+    __table_args__ = (UniqueConstraint("lesson_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
