@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from schoolhub.accounts.models import OrgUnit
+from schoolhub.accounts.queries import schools_under
 from schoolhub.clock import utcnow
 
 
@@ -61,3 +63,64 @@ def test_lesson_revisions_refuse_an_unknown_visibility(db, world, factory):
     _insert(db, _REVISION_SQL, lesson_id=lesson.id, number=100, visibility="public")
     with pytest.raises(IntegrityError):
         _insert(db, _REVISION_SQL, lesson_id=lesson.id, number=101, visibility="world")
+
+
+# ---- the organisation tree: subtree ranges, unique bytewise paths ------------------------------------------------
+
+def test_subtree_of_is_a_range_after_the_path():
+    clause = OrgUnit.subtree_of("/1/7/")
+    compiled = clause.compile(compile_kwargs={"literal_binds": True})
+    assert str(compiled) == "org_units.path >= '/1/7/' AND org_units.path < '/1/70'"
+    for bad in ("", "/1/7", "1/7/"):
+        with pytest.raises(ValueError):
+            OrgUnit.subtree_of(bad)
+
+
+def test_subtree_holds_the_unit_and_everything_under_it_and_nothing_else(db, factory):
+    province = factory.province()
+    commune = factory.commune(province)
+    school = factory.school(commune)
+    # Siblings whose paths start with the same characters: '/p/c/' against '/p/c0/', '/p/c1/'...
+    siblings = [factory.commune(province) for _ in range(12)]
+    nephew = factory.school(siblings[-1])
+    under = set(db.scalars(select(OrgUnit.id).where(commune.subtree())))
+    assert under == {commune.id, school.id}
+    assert set(db.scalars(select(OrgUnit.id).where(province.subtree()))) == {
+        province.id, commune.id, school.id, nephew.id, *(s.id for s in siblings)}
+    assert set(db.scalars(select(OrgUnit.id).where(school.subtree()))) == {school.id}
+    assert {u.id for u in schools_under(db, province)} == {school.id, nephew.id}
+
+
+def _plan(db, stmt) -> str:
+    sql = str(stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
+    if db.get_bind().dialect.name == "sqlite":
+        return "\n".join(str(row[-1]) for row in db.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    # The test tables are tiny: without this PostgreSQL rightly prefers reading the whole table.
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    return "\n".join(row[0] for row in db.execute(text(f"EXPLAIN {sql}")))
+
+
+def test_subtree_query_uses_the_path_index(db, world):
+    plan = _plan(db, select(OrgUnit.id, OrgUnit.name).where(world.commune.subtree()))
+    if db.get_bind().dialect.name == "sqlite":
+        # UNIQUE(path) is SQLite's automatic index on org_units; both ends of the range are searched in it.
+        assert "SEARCH org_units USING" in plan and "INDEX" in plan and "(path>? AND path<?)" in plan, plan
+    else:
+        assert "uq_org_units_path" in plan and "Seq Scan" not in plan, plan
+        cond = next(line for line in plan.splitlines() if "Index Cond" in line)
+        assert ">= '" in cond and "< '" in cond, plan  # both ends of the range bound the index scan
+
+
+def test_paths_are_unique(db, world):
+    sql, params = _unit_sql("commune", None)
+    with pytest.raises(IntegrityError):
+        _insert(db, sql, **params, code="DUP-1", path=world.commune.path)
+
+
+def test_unit_paths_compare_bytewise_on_postgresql(db):
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite compares text bytewise already")
+    # Alembic's comparison ignores collations: ask the database.
+    collation = db.scalar(text("SELECT collation_name FROM information_schema.columns "
+                               "WHERE table_name = 'org_units' AND column_name = 'path'"))
+    assert collation == "C"

@@ -1,4 +1,5 @@
-"""schema rules: enum columns checked by named CHECK constraints, uniques named by all their columns
+"""schema rules: enum columns checked by named CHECK constraints, uniques named by all their columns,
+unique unit paths compared bytewise
 
 Revision ID: 0003_schema_rules
 Revises: 0002
@@ -47,9 +48,22 @@ def _new_unique_name(table, columns):
     return f"uq_{table}_{'_'.join(columns)}"
 
 
+def _is_postgresql():
+    return op.get_bind().dialect.name == 'postgresql'
+
+
 def upgrade():
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
+            if table == 'org_units':
+                if _is_postgresql():
+                    # Bytewise order, so the subtree range path >= '/1/7/' AND path < '/1/70' holds exactly the
+                    # paths under '/1/7/' (a linguistic collation may sort '/' among the digits).
+                    batch_op.alter_column('path', type_=sa.String(length=255, collation='C'),
+                                          existing_type=sa.String(length=255), existing_nullable=False)
+                # The unique constraint's index serves the subtree ranges: the plain index is redundant.
+                batch_op.drop_index(batch_op.f('ix_org_units_path'))
+                batch_op.create_unique_constraint(batch_op.f('uq_org_units_path'), ['path'])
             for column, values in ENUM_CHECKS.get(table, {}).items():
                 batch_op.create_check_constraint(op.f(f'ck_{table}_{column}'), _in_list(column, values))
             for _, columns, old_name in (u for u in RENAMED_UNIQUES if u[0] == table):
@@ -65,3 +79,9 @@ def downgrade():
                 batch_op.create_unique_constraint(op.f(old_name), columns)
             for column in reversed(ENUM_CHECKS.get(table, {})):
                 batch_op.drop_constraint(op.f(f'ck_{table}_{column}'), type_='check')
+            if table == 'org_units':
+                batch_op.drop_constraint(batch_op.f('uq_org_units_path'), type_='unique')
+                batch_op.create_index(batch_op.f('ix_org_units_path'), ['path'], unique=False)
+                if _is_postgresql():
+                    batch_op.alter_column('path', type_=sa.String(length=255),
+                                          existing_type=sa.String(length=255, collation='C'), existing_nullable=False)

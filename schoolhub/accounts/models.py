@@ -9,11 +9,13 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Integer,
     String,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,8 +58,14 @@ class Role(enum.StrEnum):
     STUDENT = "student"
 
 
+# Unit paths compare bytewise on PostgreSQL too, so a btree on path serves subtree ranges whatever
+# the database's collation (a linguistic one may sort '/' and digits apart from their byte order).
+PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
 class OrgUnit(Base):
-    """A province, commune or school; `path` ("/1/7/42/") makes subtree queries one LIKE."""
+    """A province, commune or school; `path` ("/1/7/42/") makes "this unit and everything under it"
+    one index range (`subtree()`)."""
 
     __tablename__ = "org_units"
     __table_args__ = (
@@ -75,7 +83,7 @@ class OrgUnit(Base):
     name_folded: Mapped[str] = mapped_column(String(200), index=True)
     level: Mapped[SchoolLevel | None]
     address: Mapped[str] = mapped_column(String(300), default="")
-    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    path: Mapped[str] = mapped_column(PATH_TYPE, default="", unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -89,8 +97,24 @@ class OrgUnit(Base):
         return self.kind == UnitKind.SCHOOL
 
     def contains(self, other: OrgUnit) -> bool:
-        """True when `other` is this unit or lies in its subtree."""
+        """True when `other` is this unit or lies in its subtree (the Python twin of `subtree()`)."""
         return bool(self.path) and other.path.startswith(self.path)
+
+    def subtree(self) -> ColumnElement[bool]:
+        """The SQL condition on OrgUnit for this unit and every unit under it."""
+        return OrgUnit.subtree_of(self.path)
+
+    @staticmethod
+    def subtree_of(path: str) -> ColumnElement[bool]:
+        """The units whose path starts with `path`, as a range: '/1/7/' gives path >= '/1/7/' AND path < '/1/70'.
+
+        A path holds digits and '/', and '0' is the character right after '/', so the range holds
+        exactly the paths under this one. Unlike LIKE '/1/7/%', an ordinary btree on path serves it
+        on SQLite and PostgreSQL alike.
+        """
+        if not (path.startswith("/") and path.endswith("/")):
+            raise ValueError(f"not a unit path: {path!r}")
+        return and_(OrgUnit.path >= path, OrgUnit.path < path[:-1] + "0")
 
 
 class SchoolClass(Base):

@@ -45,7 +45,7 @@ def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCo
 
 def schools_under(session: Session, unit: OrgUnit, *, active_only: bool = False) -> list[OrgUnit]:
     """Every school in the unit's subtree, by name."""
-    stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.path.like(f"{unit.path}%"))
+    stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, unit.subtree())
     if active_only:
         stmt = stmt.where(OrgUnit.is_active.is_(True))
     return list(session.scalars(stmt.order_by(OrgUnit.name)))

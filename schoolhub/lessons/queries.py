@@ -133,7 +133,7 @@ def informed_teachers(session: Session, unit: OrgUnit) -> tuple[int, int]:
 
     The commune's "teachers informed about the resolution" figure counts these records.
     """
-    under = OrgUnit.path.like(f"{_like_escape(unit.path)}%", escape="\\")
+    under = unit.subtree()
     teachers = (select(Membership.user_id).join(OrgUnit, OrgUnit.id == Membership.unit_id)
                 .where(under, Membership.role.in_([Role.TEACHER, Role.SCHOOL_ADMIN])))
     total = session.scalar(select(func.count(func.distinct(Membership.user_id))).select_from(
