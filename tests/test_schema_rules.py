@@ -1,8 +1,10 @@
 """The migrated database itself refuses what the models never write: checked by raw SQL, past the ORM."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Date, DateTime, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from schoolhub.accounts.models import OrgUnit
@@ -12,8 +14,12 @@ from schoolhub.clock import utcnow
 
 def _insert(db, sql: str, **params) -> None:
     """Run one INSERT in a savepoint, so a refused row leaves the test's transaction usable (PostgreSQL)."""
+    params = {"now": utcnow().replace(tzinfo=None), **params}
+    # Typed, so SQLAlchemy formats days and instants itself (sqlite3's own adapters are deprecated).
+    typed = [bindparam(k, v, type_=DateTime() if isinstance(v, datetime) else Date())
+             for k, v in params.items() if isinstance(v, date)]
     with db.begin_nested():
-        db.execute(text(sql), {"now": utcnow().replace(tzinfo=None), **params})
+        db.execute(text(sql).bindparams(*typed), {k: v for k, v in params.items() if not isinstance(v, date)})
 
 
 def _unit_sql(kind: str, level: str | None) -> tuple[str, dict]:
@@ -31,13 +37,38 @@ def test_org_units_refuse_an_unknown_kind_or_level(db, kind, level):
         _insert(db, sql, **params, code="BAD-1", path="/bad-1/")
 
 
+_MEMBERSHIP_SQL = ("INSERT INTO memberships (user_id, unit_id, role, class_id, started_on, ended_on, created_at) "
+                   "VALUES (:user_id, :unit_id, :role, NULL, :started_on, :ended_on, :now)")
+
+
 @pytest.mark.parametrize("role", ["superuser", "TEACHER", ""])
 def test_memberships_refuse_an_unknown_role(db, world, role):
-    sql = ("INSERT INTO memberships (user_id, unit_id, role, class_id, created_at) "
-           "VALUES (:user_id, :unit_id, :role, NULL, :now)")
-    _insert(db, sql, user_id=world.outsider.id, unit_id=world.school.id, role="teacher")
+    _insert(db, _MEMBERSHIP_SQL, user_id=world.outsider.id, unit_id=world.school.id, role="teacher",
+            started_on=date(2025, 9, 5), ended_on=None)
     with pytest.raises(IntegrityError):
-        _insert(db, sql, user_id=world.outsider.id, unit_id=world.other_school.id, role=role)
+        _insert(db, _MEMBERSHIP_SQL, user_id=world.outsider.id, unit_id=world.other_school.id, role=role,
+                started_on=date(2025, 9, 5), ended_on=None)
+
+
+def test_one_current_membership_per_user_unit_and_role_but_any_number_of_past_ones(db, world):
+    """The unique rule covers current memberships only (a partial unique index): history may repeat."""
+    row = {"user_id": world.outsider.id, "unit_id": world.school.id, "role": "teacher"}
+    _insert(db, _MEMBERSHIP_SQL, **row, started_on=date(2023, 9, 5), ended_on=date(2024, 6, 1))
+    _insert(db, _MEMBERSHIP_SQL, **row, started_on=date(2024, 9, 5), ended_on=date(2025, 6, 1))
+    _insert(db, _MEMBERSHIP_SQL, **row, started_on=date(2025, 9, 5), ended_on=None)
+    with pytest.raises(IntegrityError):
+        _insert(db, _MEMBERSHIP_SQL, **row, started_on=date(2025, 10, 1), ended_on=None)
+    # Another role at the same school, or the same role elsewhere, is another membership.
+    _insert(db, _MEMBERSHIP_SQL, **{**row, "role": "school_admin"}, started_on=date(2025, 9, 5), ended_on=None)
+    _insert(db, _MEMBERSHIP_SQL, **{**row, "unit_id": world.other_school.id}, started_on=date(2025, 9, 5),
+            ended_on=None)
+
+
+def test_a_membership_cannot_end_before_it_starts(db, world):
+    row = {"user_id": world.outsider.id, "unit_id": world.school.id, "role": "teacher"}
+    _insert(db, _MEMBERSHIP_SQL, **row, started_on=date(2025, 9, 5), ended_on=date(2025, 9, 5))  # no day covered
+    with pytest.raises(IntegrityError):
+        _insert(db, _MEMBERSHIP_SQL, **row, started_on=date(2025, 9, 5), ended_on=date(2025, 9, 4))
 
 
 _LESSON_SQL = (

@@ -12,14 +12,17 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
     and_,
+    or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schoolhub.clock import utcnow
+from schoolhub.clock import local_today, utcnow
 from schoolhub.db import Base
 
 
@@ -161,8 +164,16 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The memberships in force (ended_on IS NULL): the roles policy, menus and counts go by. Start one
+    # by appending a Membership; end one with services.end_membership, never by removing it (that
+    # would delete the row, which is history).
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        primaryjoin="and_(User.id == Membership.user_id, Membership.ended_on.is_(None))",
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id",
+    )
+    # Every membership, ended ones included, in the order they started.
+    all_memberships: Mapped[list[Membership]] = relationship(
+        viewonly=True, order_by="(Membership.started_on, Membership.id)",
     )
 
     @property
@@ -178,12 +189,20 @@ class User(UserMixin, Base):
 
 
 class Membership(Base):
-    """A role a user holds over a unit's subtree; a student's also names the class."""
+    """A role a user holds over a unit's subtree for a span of days; a student's also names the class.
+
+    It is current while `ended_on` is NULL, and covered day d when started_on <= d and (ended_on is
+    NULL or ended_on > d): a teacher moving school on day d ends one membership on d and starts the
+    next on d. A change is a new membership, so reports can ask who was where on a date.
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (
-        UniqueConstraint("user_id", "unit_id", "role"),
+        # One current membership per user, unit and role; ended ones are history and may repeat.
+        Index("uq_memberships_current_user_id_unit_id_role", "user_id", "unit_id", "role", unique=True,
+              sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
         CheckConstraint("role = 'student' OR class_id IS NULL", name="class_only_for_students"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,8 +210,19 @@ class Membership(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     role: Mapped[Role]
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
+    started_on: Mapped[date] = mapped_column(default=local_today)
+    ended_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[OrgUnit] = relationship()
     school_class: Mapped[SchoolClass | None] = relationship()
+
+    def covers(self, day: date) -> bool:
+        """True when the membership was in force on `day` (the Python twin of `covering`)."""
+        return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
+
+    @staticmethod
+    def covering(day: date) -> ColumnElement[bool]:
+        """The SQL condition for the memberships in force on `day`."""
+        return and_(Membership.started_on <= day, or_(Membership.ended_on.is_(None), Membership.ended_on > day))

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
 
@@ -27,7 +28,7 @@ def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCo
     rows = session.execute(
         select(Membership.unit_id, Membership.role, func.count(func.distinct(Membership.user_id)))
         .join(User, User.id == Membership.user_id)
-        .where(Membership.unit_id.in_(school_ids), User.is_active_account.is_(True))
+        .where(Membership.unit_id.in_(school_ids), Membership.ended_on.is_(None), User.is_active_account.is_(True))
         .group_by(Membership.unit_id, Membership.role)
     )
     attr = {Role.TEACHER: "teachers", Role.STUDENT: "students", Role.SCHOOL_ADMIN: "admins"}
@@ -58,7 +59,7 @@ def class_sizes(session: Session, class_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(Membership.class_id, func.count(Membership.id))
         .join(User, User.id == Membership.user_id)
-        .where(Membership.class_id.in_(class_ids), User.is_active_account.is_(True))
+        .where(Membership.class_id.in_(class_ids), Membership.ended_on.is_(None), User.is_active_account.is_(True))
         .group_by(Membership.class_id)
     )
     return {cid: n for cid, n in rows}
@@ -73,3 +74,21 @@ def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
     if open_only:
         stmt = stmt.where(SchoolClass.is_active.is_(True))
     return list(session.scalars(stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))
+
+
+def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> list[Membership]:
+    """Who held which role where on `day` (under `unit` when given), with user, unit and class loaded.
+
+    Ended memberships count for the days they covered; deactivated accounts too (they held the role then).
+    One statement, ordered by unit (tree order), role and name.
+    """
+    stmt = (
+        select(Membership)
+        .join(Membership.unit).join(Membership.user)
+        .where(Membership.covering(day))
+        .options(contains_eager(Membership.unit), contains_eager(Membership.user), joinedload(Membership.school_class))
+        .order_by(OrgUnit.path, Membership.role, User.name_folded, Membership.id)
+    )
+    if unit is not None:
+        stmt = stmt.where(unit.subtree())
+    return list(session.scalars(stmt))

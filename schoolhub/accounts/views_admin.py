@@ -56,7 +56,7 @@ def _admins_of(db, school_ids: list[int]) -> dict[int, list[User]]:
     if school_ids:
         rows = db.execute(
             select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN)
+            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN, Membership.ended_on.is_(None))
             .order_by(User.full_name)
         )
         for unit_id, user in rows:

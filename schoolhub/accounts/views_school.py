@@ -49,7 +49,7 @@ def _people(school: OrgUnit, role: Role, class_id: int | None = None):
     q = request.args.get("q", "").strip()[:100]
     stmt = (
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == school.id, Membership.role == role)
+        .where(Membership.unit_id == school.id, Membership.role == role, Membership.ended_on.is_(None))
         .options(contains_eager(User.memberships).joinedload(Membership.school_class))
     )
     if class_id:

@@ -21,7 +21,7 @@ def schools_without_admin(session: Session, user) -> list[WorkItem]:
         admin = aliased(Membership)
         n = session.scalar(
             select(func.count(OrgUnit.id))
-            .outerjoin(admin, and_(admin.unit_id == OrgUnit.id, admin.role == Role.SCHOOL_ADMIN))
+            .outerjoin(admin, and_(admin.unit_id == OrgUnit.id, admin.role == Role.SCHOOL_ADMIN, admin.ended_on.is_(None)))
             .where(OrgUnit.parent_id == m.unit.id, OrgUnit.kind == UnitKind.SCHOOL,
                    OrgUnit.is_active.is_(True), admin.id.is_(None))
         )
@@ -42,7 +42,7 @@ def empty_classes(session: Session, user) -> list[WorkItem]:
         student = aliased(Membership)
         n = session.scalar(
             select(func.count(SchoolClass.id))
-            .outerjoin(student, student.class_id == SchoolClass.id)
+            .outerjoin(student, and_(student.class_id == SchoolClass.id, student.ended_on.is_(None)))
             .where(SchoolClass.school_id == m.unit.id, SchoolClass.is_active.is_(True), student.id.is_(None))
         )
         if n:
