@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import Date, DateTime, bindparam, select, text
+from sqlalchemy import Date, DateTime, UniqueConstraint, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from schoolhub.accounts.models import OrgUnit
@@ -155,3 +155,21 @@ def test_unit_paths_compare_bytewise_on_postgresql(db):
     collation = db.scalar(text("SELECT collation_name FROM information_schema.columns "
                                "WHERE table_name = 'org_units' AND column_name = 'path'"))
     assert collation == "C"
+
+
+def test_no_index_is_led_by_another():
+    """A one-column index is redundant when a unique constraint or a wider index starts with its column.
+
+    A partial index does not count: it holds only some rows (memberships' current-only unique index).
+    """
+    import schoolhub.models_all  # noqa: F401
+    from schoolhub.db import Base
+
+    redundant = []
+    for table in Base.metadata.sorted_tables:
+        leaders = [list(c.columns)[0].name for c in table.constraints
+                   if isinstance(c, UniqueConstraint) and len(c.columns) > 1]
+        leaders += [list(i.columns)[0].name for i in table.indexes if len(i.columns) > 1
+                    and i.dialect_options["sqlite"]["where"] is None and i.dialect_options["postgresql"]["where"] is None]
+        redundant += [i.name for i in table.indexes if len(i.columns) == 1 and list(i.columns)[0].name in leaders]
+    assert redundant == []

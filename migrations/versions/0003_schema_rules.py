@@ -1,5 +1,5 @@
 """schema rules: enum columns checked by named CHECK constraints, uniques named by all their columns,
-unique unit paths compared bytewise, memberships with history
+unique unit paths compared bytewise, memberships with history, no index another one already leads
 
 Revision ID: 0003_schema_rules
 Revises: 0002
@@ -50,18 +50,21 @@ def _local_day_of_created_at():
 
 def upgrade():
     with op.batch_alter_table('org_units', schema=None) as batch_op:
+        # The unique constraint's index serves the subtree ranges: the plain index is redundant.
+        batch_op.drop_index(batch_op.f('ix_org_units_path'))
         if _is_postgresql():
             # Bytewise order, so the subtree range path >= '/1/7/' AND path < '/1/70' holds exactly the
             # paths under '/1/7/' (a linguistic collation may sort '/' among the digits).
             batch_op.alter_column('path', type_=sa.String(length=255, collation='C'),
                                   existing_type=sa.String(length=255), existing_nullable=False)
-        # The unique constraint's index serves the subtree ranges: the plain index is redundant.
-        batch_op.drop_index(batch_op.f('ix_org_units_path'))
         batch_op.create_unique_constraint(batch_op.f('uq_org_units_path'), ['path'])
         batch_op.create_check_constraint(batch_op.f('ck_org_units_kind'), _one_of('kind', UNIT_KINDS))
         batch_op.create_check_constraint(batch_op.f('ck_org_units_level'), _one_of('level', SCHOOL_LEVELS))
 
+    # Indexes dropped below are led by a unique constraint or a wider index on the same first column,
+    # which serves their queries and their foreign key as well.
     with op.batch_alter_table('school_classes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_school_classes_school_id'))
         batch_op.drop_constraint(batch_op.f('uq_school_classes_school_year_name'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_school_classes_school_id_school_year_name'),
                                           ['school_id', 'school_year', 'name'])
@@ -83,18 +86,22 @@ def upgrade():
                                          'ended_on IS NULL OR ended_on >= started_on')
         batch_op.create_index('uq_memberships_current_user_id_unit_id_role', ['user_id', 'unit_id', 'role'],
                               unique=True, sqlite_where=CURRENT, postgresql_where=CURRENT)
+        batch_op.drop_index(batch_op.f('ix_memberships_unit_id'))
+        batch_op.create_index(batch_op.f('ix_memberships_unit_id_role'), ['unit_id', 'role'], unique=False)
 
     with op.batch_alter_table('lessons', schema=None) as batch_op:
         batch_op.create_check_constraint(batch_op.f('ck_lessons_status'), _one_of('status', LESSON_STATUSES))
         batch_op.create_check_constraint(batch_op.f('ck_lessons_visibility'), _one_of('visibility', VISIBILITIES))
 
     with op.batch_alter_table('lesson_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lesson_revisions_lesson_id'))
         batch_op.drop_constraint(batch_op.f('uq_lesson_revisions_lesson_number'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_lesson_revisions_lesson_id_number'), ['lesson_id', 'number'])
         batch_op.create_check_constraint(batch_op.f('ck_lesson_revisions_visibility'),
                                          _one_of('visibility', VISIBILITIES))
 
     with op.batch_alter_table('lesson_reads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lesson_reads_lesson_id'))
         batch_op.drop_constraint(batch_op.f('uq_lesson_reads_lesson_user'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_lesson_reads_lesson_id_user_id'), ['lesson_id', 'user_id'])
 
@@ -103,11 +110,13 @@ def downgrade():
     with op.batch_alter_table('lesson_reads', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_lesson_reads_lesson_id_user_id'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_lesson_reads_lesson_user'), ['lesson_id', 'user_id'])
+        batch_op.create_index(batch_op.f('ix_lesson_reads_lesson_id'), ['lesson_id'], unique=False)
 
     with op.batch_alter_table('lesson_revisions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_lesson_revisions_visibility'), type_='check')
         batch_op.drop_constraint(batch_op.f('uq_lesson_revisions_lesson_id_number'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_lesson_revisions_lesson_number'), ['lesson_id', 'number'])
+        batch_op.create_index(batch_op.f('ix_lesson_revisions_lesson_id'), ['lesson_id'], unique=False)
 
     with op.batch_alter_table('lessons', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_lessons_visibility'), type_='check')
@@ -117,6 +126,8 @@ def downgrade():
     # cannot go back to 0002, so it is deleted.
     op.execute("DELETE FROM memberships WHERE ended_on IS NOT NULL")
     with op.batch_alter_table('memberships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_memberships_unit_id_role'))
+        batch_op.create_index(batch_op.f('ix_memberships_unit_id'), ['unit_id'], unique=False)
         batch_op.drop_index('uq_memberships_current_user_id_unit_id_role')
         batch_op.drop_constraint(batch_op.f('ck_memberships_ends_after_start'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_memberships_role'), type_='check')
@@ -128,12 +139,13 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('uq_school_classes_school_id_school_year_name'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_school_classes_school_year_name'),
                                           ['school_id', 'school_year', 'name'])
+        batch_op.create_index(batch_op.f('ix_school_classes_school_id'), ['school_id'], unique=False)
 
     with op.batch_alter_table('org_units', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_org_units_level'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_org_units_kind'), type_='check')
         batch_op.drop_constraint(batch_op.f('uq_org_units_path'), type_='unique')
-        batch_op.create_index(batch_op.f('ix_org_units_path'), ['path'], unique=False)
         if _is_postgresql():
             batch_op.alter_column('path', type_=sa.String(length=255),
                                   existing_type=sa.String(length=255, collation='C'), existing_nullable=False)
+        batch_op.create_index(batch_op.f('ix_org_units_path'), ['path'], unique=False)

@@ -130,7 +130,7 @@ class SchoolClass(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # led by the unique (school_id, ...)
     name: Mapped[str] = mapped_column(String(30))
     grade: Mapped[int] = mapped_column(Integer)
     school_year: Mapped[str] = mapped_column(String(9))
@@ -203,11 +203,14 @@ class Membership(Base):
               sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
         CheckConstraint("role = 'student' OR class_id IS NULL", name="class_only_for_students"),
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        # "The teachers of this school": every count and list of people filters on both.
+        Index(None, "unit_id", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Not redundant beside the unique index that starts with user_id: that one holds current rows only.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # led by the (unit_id, role) index
     role: Mapped[Role]
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
     started_on: Mapped[date] = mapped_column(default=local_today)
