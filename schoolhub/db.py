@@ -2,35 +2,41 @@
 and one SQLAlchemy session per request."""
 from __future__ import annotations
 
-from datetime import UTC
+import enum
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 ADDRESS_KEY = "client_address"
 
+
+def _constraint_name(constraint, table) -> str:
+    """The `%(constraint_name)s` of a CHECK: the name it was given, but the column's name for the
+    CHECK an enum column makes for itself (SQLAlchemy would name it after the enum class: 'unitkind').
+
+    So `Mapped[UnitKind]` on org_units.kind is checked by ck_org_units_kind.
+    """
+    if getattr(constraint, "_type_bound", False):
+        return "_".join(column.name for column in constraint.columns)
+    if not isinstance(constraint.name, str) or not constraint.name:
+        raise InvalidRequestError(f"name the check constraint on {table.name}: CheckConstraint(..., name='...')")
+    return constraint.name
+
+
 NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    # All the columns, so two composite indexes or uniques that start alike never share a name.
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "constraint_name": _constraint_name,
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class Base(DeclarativeBase):
-    """Base class of every model; constraint names follow NAMING_CONVENTION."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def enum_type(enum_cls) -> Enum:
-    """A column type storing a StrEnum by value, as a checked VARCHAR(20) on every database."""
-    return Enum(enum_cls, native_enum=False, length=20, validate_strings=True,
-                values_callable=lambda cls: [member.value for member in cls])
 
 
 class UTCDateTime(TypeDecorator):
@@ -59,6 +65,22 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base class of every model: constraint names follow NAMING_CONVENTION, and plain annotations
+    carry the schema's rules.
+
+    `Mapped[SomeStrEnum]` is a VARCHAR(20) holding the members' values with a named CHECK that
+    refuses any other value (ck_<table>_<column>); `Mapped[datetime]` is a UTC instant.
+    """
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        enum.StrEnum: Enum(enum.StrEnum, native_enum=False, length=20, create_constraint=True,
+                           validate_strings=True, values_callable=lambda cls: [member.value for member in cls]),
+        datetime: UTCDateTime(),
+    }
 
 
 @event.listens_for(Engine, "connect")

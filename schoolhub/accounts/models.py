@@ -9,16 +9,21 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
+    and_,
+    or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schoolhub.clock import utcnow
-from schoolhub.db import Base, UTCDateTime, enum_type
+from schoolhub.clock import local_today, utcnow
+from schoolhub.db import Base
 
 
 class UnitKind(enum.StrEnum):
@@ -56,8 +61,14 @@ class Role(enum.StrEnum):
     STUDENT = "student"
 
 
+# Unit paths compare bytewise on PostgreSQL too, so a btree on path serves subtree ranges whatever
+# the database's collation (a linguistic one may sort '/' and digits apart from their byte order).
+PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
 class OrgUnit(Base):
-    """A province, commune or school; `path` ("/1/7/42/") makes subtree queries one LIKE."""
+    """A province, commune or school; `path` ("/1/7/42/") makes "this unit and everything under it"
+    one index range (`subtree()`)."""
 
     __tablename__ = "org_units"
     __table_args__ = (
@@ -68,20 +79,16 @@ class OrgUnit(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[UnitKind] = mapped_column(
-        enum_type(UnitKind)
-    )
+    kind: Mapped[UnitKind]
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_folded: Mapped[str] = mapped_column(String(200), index=True)
-    level: Mapped[SchoolLevel | None] = mapped_column(
-        enum_type(SchoolLevel)
-    )
+    level: Mapped[SchoolLevel | None]
     address: Mapped[str] = mapped_column(String(300), default="")
-    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    path: Mapped[str] = mapped_column(PATH_TYPE, default="", unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 
@@ -93,8 +100,25 @@ class OrgUnit(Base):
         return self.kind == UnitKind.SCHOOL
 
     def contains(self, other: OrgUnit) -> bool:
-        """True when `other` is this unit or lies in its subtree."""
+        """True when `other` is this unit or lies in its subtree (the Python twin of `subtree()`)."""
         return bool(self.path) and other.path.startswith(self.path)
+
+    def subtree(self) -> ColumnElement[bool]:
+        """The SQL condition on OrgUnit for this unit and every unit under it."""
+        return OrgUnit.subtree_of(self.path)
+
+    @staticmethod
+    def subtree_of(path: str, column=None) -> ColumnElement[bool]:
+        """The units whose path starts with `path`, as a range: '/1/7/' gives path >= '/1/7/' AND path < '/1/70'.
+
+        A path holds digits and '/', and '0' is the character right after '/', so the range holds
+        exactly the paths under this one. Unlike LIKE '/1/7/%', an ordinary btree on path serves it
+        on SQLite and PostgreSQL alike.
+        """
+        if not (path.startswith("/") and path.endswith("/")):
+            raise ValueError(f"not a unit path: {path!r}")
+        column = OrgUnit.path if column is None else column  # another alias's path, when given
+        return and_(column >= path, column < path[:-1] + "0")
 
 
 class SchoolClass(Base):
@@ -102,17 +126,17 @@ class SchoolClass(Base):
 
     __tablename__ = "school_classes"
     __table_args__ = (
-        UniqueConstraint("school_id", "school_year", "name", name="uq_school_classes_school_year_name"),
+        UniqueConstraint("school_id", "school_year", "name"),
         CheckConstraint("grade BETWEEN 0 AND 12", name="grade_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # led by the unique (school_id, ...)
     name: Mapped[str] = mapped_column(String(30))
     grade: Mapped[int] = mapped_column(Integer)
     school_year: Mapped[str] = mapped_column(String(9))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school: Mapped[OrgUnit] = relationship()
 
@@ -138,11 +162,19 @@ class User(UserMixin, Base):
     position: Mapped[str | None] = mapped_column(String(80))
     # Changing it ends every session and remember-cookie issued before.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The memberships in force (ended_on IS NULL): the roles policy, menus and counts go by. Start one
+    # by appending a Membership; end one with services.end_membership, never by removing it (that
+    # would delete the row, which is history).
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        primaryjoin="and_(User.id == Membership.user_id, Membership.ended_on.is_(None))",
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id",
+    )
+    # Every membership, ended ones included, in the order they started.
+    all_memberships: Mapped[list[Membership]] = relationship(
+        viewonly=True, order_by="(Membership.started_on, Membership.id)",
     )
 
     @property
@@ -158,22 +190,33 @@ class User(UserMixin, Base):
 
 
 class Membership(Base):
-    """A role a user holds over a unit's subtree; a student's also names the class."""
+    """A role a user holds over a unit's subtree for a span of days; a student's also names the class.
+
+    It is current while `ended_on` is NULL, and covered day d when started_on <= d and (ended_on is
+    NULL or ended_on > d): a teacher moving school on day d ends one membership on d and starts the
+    next on d. A change is a new membership, so reports can ask who was where on a date.
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (
-        UniqueConstraint("user_id", "unit_id", "role", name="uq_memberships_user_unit_role"),
+        # One current membership per user, unit and role; ended ones are history and may repeat.
+        Index("uq_memberships_current_user_id_unit_id_role", "user_id", "unit_id", "role", unique=True,
+              sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
         CheckConstraint("role = 'student' OR class_id IS NULL", name="class_only_for_students"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        # "The teachers of this school": every count and list of people filters on both.
+        Index(None, "unit_id", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Not redundant beside the unique index that starts with user_id: that one holds current rows only.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    role: Mapped[Role] = mapped_column(
-        enum_type(Role)
-    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # led by the (unit_id, role) index
+    role: Mapped[Role]
     class_id: Mapped[int | None] = mapped_column(ForeignKey("school_classes.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_on: Mapped[date] = mapped_column(default=local_today)
+    ended_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[OrgUnit] = relationship()
@@ -183,3 +226,12 @@ class Membership(Base):
     def is_student(self) -> bool:
         """A student's membership (the data it carries: a class, a birth date), not a permission."""
         return self.role == Role.STUDENT
+
+    def covers(self, day: date) -> bool:
+        """True when the membership was in force on `day` (the Python twin of `covering`)."""
+        return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
+
+    @staticmethod
+    def covering(day: date) -> ColumnElement[bool]:
+        """The SQL condition for the memberships in force on `day`."""
+        return and_(Membership.started_on <= day, or_(Membership.ended_on.is_(None), Membership.ended_on > day))

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.textfold import fold
@@ -28,7 +29,7 @@ def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCo
     rows = session.execute(
         select(Membership.unit_id, Membership.role, func.count(func.distinct(Membership.user_id)))
         .join(User, User.id == Membership.user_id)
-        .where(Membership.unit_id.in_(school_ids), User.is_active_account.is_(True))
+        .where(Membership.unit_id.in_(school_ids), Membership.ended_on.is_(None), User.is_active_account.is_(True))
         .group_by(Membership.unit_id, Membership.role)
     )
     attr = {Role.TEACHER: "teachers", Role.STUDENT: "students", Role.SCHOOL_ADMIN: "admins"}
@@ -46,7 +47,7 @@ def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCo
 
 def schools_under(session: Session, unit: OrgUnit, *, active_only: bool = False) -> list[OrgUnit]:
     """Every school in the unit's subtree, by name."""
-    stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.path.like(f"{unit.path}%"))
+    stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, unit.subtree())
     if active_only:
         stmt = stmt.where(OrgUnit.is_active.is_(True))
     return list(session.scalars(stmt.order_by(OrgUnit.name)))
@@ -59,7 +60,7 @@ def class_sizes(session: Session, class_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         select(Membership.class_id, func.count(Membership.id))
         .join(User, User.id == Membership.user_id)
-        .where(Membership.class_id.in_(class_ids), User.is_active_account.is_(True))
+        .where(Membership.class_id.in_(class_ids), Membership.ended_on.is_(None), User.is_active_account.is_(True))
         .group_by(Membership.class_id)
     )
     return {cid: n for cid, n in rows}
@@ -76,11 +77,29 @@ def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
     return list(session.scalars(stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))
 
 
+def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> list[Membership]:
+    """Who held which role where on `day` (under `unit` when given), with user, unit and class loaded.
+
+    Ended memberships count for the days they covered; deactivated accounts too (they held the role then).
+    One statement, ordered by unit (tree order), role and name.
+    """
+    stmt = (
+        select(Membership)
+        .join(Membership.unit).join(Membership.user)
+        .where(Membership.covering(day))
+        .options(contains_eager(Membership.unit), contains_eager(Membership.user), joinedload(Membership.school_class))
+        .order_by(OrgUnit.path, Membership.role, User.name_folded, Membership.id)
+    )
+    if unit is not None:
+        stmt = stmt.where(unit.subtree())
+    return list(session.scalars(stmt))
+
+
 def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: str = "") -> Select:
     """The people holding `role` at the school (a class's students), matching a name or username, active first."""
     stmt = (
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == school.id, Membership.role == role)
+        .where(Membership.unit_id == school.id, Membership.role == role, Membership.ended_on.is_(None))
         .options(contains_eager(User.memberships).joinedload(Membership.school_class))
     )
     if class_id:
@@ -96,7 +115,8 @@ def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
     if school_ids:
         rows = session.execute(
             select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN)
+            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN,
+                   Membership.ended_on.is_(None))
             .order_by(User.full_name)
         )
         for unit_id, user in rows:
@@ -108,7 +128,7 @@ def count_schools_without_admin(commune: OrgUnit):
     """A scalar SELECT: how many active schools of the commune have no admin (for the worklist)."""
     admin = aliased(Membership)
     return (select(func.count(OrgUnit.id))
-            .outerjoin(admin, and_(admin.unit_id == OrgUnit.id, admin.role == Role.SCHOOL_ADMIN))
+            .outerjoin(admin, and_(admin.unit_id == OrgUnit.id, admin.role == Role.SCHOOL_ADMIN, admin.ended_on.is_(None)))
             .where(OrgUnit.parent_id == commune.id, OrgUnit.kind == UnitKind.SCHOOL,
                    OrgUnit.is_active.is_(True), admin.id.is_(None))
             .scalar_subquery())
@@ -118,7 +138,7 @@ def count_empty_classes(school: OrgUnit):
     """A scalar SELECT: how many open classes of the school have no student yet (for the worklist)."""
     student = aliased(Membership)
     return (select(func.count(SchoolClass.id))
-            .outerjoin(student, student.class_id == SchoolClass.id)
+            .outerjoin(student, and_(student.class_id == SchoolClass.id, student.ended_on.is_(None)))
             .where(SchoolClass.school_id == school.id, SchoolClass.is_active.is_(True), student.id.is_(None))
             .scalar_subquery())
 
@@ -126,8 +146,6 @@ def count_empty_classes(school: OrgUnit):
 def user_for_session(session: Session, user_id: str) -> User | None:
     """The user a session or remember-cookie names ("<id>:<token>"), if the token still matches."""
     import secrets
-
-    from sqlalchemy.orm import joinedload
 
     from schoolhub.pagination import small_int
 

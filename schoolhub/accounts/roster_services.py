@@ -112,7 +112,7 @@ def _existing(session: Session, school: OrgUnit, role: Role) -> tuple[set, set]:
     rows = session.execute(
         select(User.name_folded, User.birth_date, User.student_code)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == school.id, Membership.role == role)
+        .where(Membership.unit_id == school.id, Membership.role == role, Membership.ended_on.is_(None))
     ).all()
     people = {(name, born) for name, born, _ in rows}
     codes = {code.casefold() for _, _, code in rows if code}

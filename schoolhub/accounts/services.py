@@ -7,6 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from schoolhub.accounts.models import (
     LEVEL_GRADES,
@@ -19,7 +20,8 @@ from schoolhub.accounts.models import (
     User,
 )
 from schoolhub.accounts.usernames import USERNAME_RE, unique_username
-from schoolhub.clock import utcnow
+from schoolhub.clock import local_today, utcnow
+from schoolhub.i18n import format_day
 from schoolhub.security import hash_password, temporary_password
 from schoolhub.services import ServiceError, audit
 from schoolhub.textfold import fold, nfc
@@ -172,9 +174,11 @@ def update_user(session: Session, actor: User, user: User, *, full_name: str, bi
         raise ServiceError(_l("Enter the full name."), "full_name")
     user.full_name, user.name_folded = full_name, fold(full_name)
     user.birth_date, user.student_code, user.position, user.phone = birth_date, student_code, position, phone
-    for m in user.memberships:
-        if m.role == Role.STUDENT and school_class is not None:
-            m.school_class = school_class
+    if school_class is not None:
+        # A new class is a new membership from today: the old one stays as history.
+        moving = [m for m in user.memberships if m.role == Role.STUDENT and m.unit_id == school_class.school_id
+                  and m.class_id != school_class.id]
+        _succeed(session, moving, local_today(), school_class=school_class)
     session.flush()
     audit(session, actor, "user.update", user, user.memberships[0].unit if user.memberships else None)
     return user
@@ -220,6 +224,82 @@ def record_login(session: Session, user: User) -> None:
     """Remember when the user last logged in."""
     user.last_login_at = utcnow()
     session.flush()
+
+
+# ---- memberships ---------------------------------------------------------------
+
+def _check_can_end(membership: Membership, day: date) -> None:
+    if membership.ended_on is not None:
+        raise ServiceError(_l("This role has already ended."))
+    if day < membership.started_on:
+        raise ServiceError(_l("A role cannot end before the day it started (%(day)s).",
+                              day=format_day(membership.started_on)), "on")
+
+
+def _forget_ended(session: Session, user: User) -> None:
+    """Drop ended memberships from the loaded `user.memberships` as if it were read again.
+
+    Removing them from the collection instead would delete the rows (delete-orphan), and they are history.
+    """
+    set_committed_value(user, "memberships", [m for m in user.memberships if m.ended_on is None])
+    session.expire(user, ["all_memberships"])
+
+
+def _succeed(session: Session, old: list[Membership], day: date, *, unit: OrgUnit | None = None,
+             school_class: SchoolClass | None = None) -> list[Membership]:
+    """End each membership on `day` and start an equal one that day: at `unit`, and for a student in `school_class`."""
+    for m in old:
+        _check_can_end(m, day)
+    for m in old:
+        m.ended_on = day
+    session.flush()  # the ended rows leave the one-current-membership unique index before their successors arrive
+    new = []
+    for m in old:
+        successor = Membership(unit=unit or m.unit, role=m.role, started_on=day,
+                               school_class=school_class if m.role == Role.STUDENT else None)
+        m.user.memberships.append(successor)
+        new.append(successor)
+    session.flush()
+    for user in {m.user for m in old}:
+        _forget_ended(session, user)
+    return new
+
+
+def end_membership(session: Session, actor: User | None, membership: Membership, on: date | None = None) -> None:
+    """End a membership on a day (today by default): from that day on it grants nothing, and it stays as history."""
+    day = on if on is not None else local_today()
+    _check_can_end(membership, day)
+    membership.ended_on = day
+    session.flush()
+    _forget_ended(session, membership.user)
+    audit(session, actor, f"membership.end.{membership.role.value}", membership.user, membership.unit,
+          f"{membership.unit.code} {day.isoformat()}")
+
+
+def move_member(session: Session, actor: User | None, user: User, from_unit: OrgUnit, to_unit: OrgUnit,
+                on: date | None = None, *, school_class: SchoolClass | None = None) -> list[Membership]:
+    """Move a person from one school to another on a day (today by default).
+
+    Every role they hold at `from_unit` ends that day and an equal one starts at `to_unit` the same
+    day; a student's new membership is in `school_class` (a class of the new school), or in none yet.
+    """
+    day = on if on is not None else local_today()
+    if not (from_unit.is_school and to_unit.is_school) or from_unit.id == to_unit.id:
+        raise ServiceError(_l("A person can only be moved from one school to another."), "to_unit")
+    moving = [m for m in user.memberships if m.unit_id == from_unit.id]
+    if not moving:
+        raise ServiceError(_l("%(name)s holds no role at %(school)s.", name=user.full_name, school=from_unit.name),
+                           "from_unit")
+    held = {m.role for m in user.memberships if m.unit_id == to_unit.id}
+    if any(m.role in held for m in moving):
+        raise ServiceError(_l("%(name)s already holds this role at %(school)s.", name=user.full_name,
+                              school=to_unit.name), "to_unit")
+    if school_class is not None and school_class.school_id != to_unit.id:
+        raise ServiceError(_l("Choose one of the school's classes."), "class_id")
+    new = _succeed(session, moving, day, unit=to_unit, school_class=school_class)
+    roles = ",".join(m.role.value for m in new)
+    audit(session, actor, "membership.move", user, to_unit, f"{from_unit.code} → {to_unit.code} {roles} {day.isoformat()}")
+    return new
 
 
 # ---- classes -----------------------------------------------------------------

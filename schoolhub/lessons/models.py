@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from schoolhub.accounts.models import OrgUnit, User
 from schoolhub.attachments import AttachmentMixin, register_owner
 from schoolhub.clock import utcnow
-from schoolhub.db import Base, UTCDateTime, enum_type
+from schoolhub.db import Base
 from schoolhub.lessons.vocab import LessonStatus, Visibility, unpack
 
 
@@ -37,7 +37,7 @@ class LessonContent:
     audiences: Mapped[str] = mapped_column(String(60), default="")
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     video_url: Mapped[str] = mapped_column(String(300), default="")
-    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility), default=Visibility.SCHOOL)
+    visibility: Mapped[Visibility] = mapped_column(default=Visibility.SCHOOL)
 
     @property
     def topic_keys(self) -> list[str]:
@@ -67,7 +67,7 @@ class Lesson(LessonContent, Base):
     __table_args__ = (
         CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600", name="duration_range"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        Index("ix_lessons_status_visibility", "status", "visibility"),
+        Index(None, "status", "visibility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +77,7 @@ class Lesson(LessonContent, Base):
     # hostile text, so it runs once per save, not once per view).
     body_html: Mapped[str] = mapped_column(Text, default="")
     is_core: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[LessonStatus] = mapped_column(enum_type(LessonStatus), default=LessonStatus.DRAFT)
+    status: Mapped[LessonStatus] = mapped_column(default=LessonStatus.DRAFT)
     source_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     # Kept as text too, so the credit survives the original being archived or removed.
     source_credit: Mapped[str] = mapped_column(String(400), default="")
@@ -86,9 +86,9 @@ class Lesson(LessonContent, Base):
     search_folded: Mapped[str] = mapped_column(Text, default="")
     search_exact: Mapped[str] = mapped_column(Text, default="")
     revision_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
 
     school: Mapped[OrgUnit] = relationship()
     author: Mapped[User | None] = relationship()
@@ -119,14 +119,14 @@ class LessonRevision(LessonContent, Base):
     """The lesson's content as one save left it: who saved it and when."""
 
     __tablename__ = "lesson_revisions"
-    __table_args__ = (UniqueConstraint("lesson_id", "number", name="uq_lesson_revisions_lesson_number"),)
+    __table_args__ = (UniqueConstraint("lesson_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))  # led by the unique
     number: Mapped[int] = mapped_column(Integer)
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editor: Mapped[User | None] = relationship()
 
@@ -145,13 +145,13 @@ class LessonRead(Base):
     """The first time a user opened a lesson, and when they confirmed reading core material."""
 
     __tablename__ = "lesson_reads"
-    __table_args__ = (UniqueConstraint("lesson_id", "user_id", name="uq_lesson_reads_lesson_user"),)
+    __table_args__ = (UniqueConstraint("lesson_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))  # led by the unique
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    first_read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_read_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
 
 
 def _is_public(lesson: Lesson) -> bool:

@@ -71,8 +71,7 @@ def _units_under(paths) -> ColumnElement[bool]:
 
 
 def _subtree(unit, path: str) -> ColumnElement[bool]:
-    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return unit.path.like(f"{escaped}%", escape="\\")
+    return OrgUnit.subtree_of(path, unit.path)
 
 
 @scope(VIEW_LESSON, Lesson)

@@ -85,7 +85,7 @@ def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int
         select(Membership.role, func.count(func.distinct(LessonRead.user_id)),
                func.count(func.distinct(case((LessonRead.confirmed_at.is_not(None), LessonRead.user_id)))))
         .join(Membership, Membership.user_id == LessonRead.user_id)
-        .where(LessonRead.lesson_id == lesson.id)
+        .where(LessonRead.lesson_id == lesson.id, Membership.ended_on.is_(None))
         .group_by(Membership.role)
     )
     return {Role(role): (int(read), int(confirmed)) for role, read, confirmed in session.execute(stmt)}
@@ -96,12 +96,11 @@ def informed_teachers(session: Session, unit: OrgUnit) -> tuple[int, int]:
 
     The commune's "teachers informed about the resolution" figure counts these records.
     """
-    under = OrgUnit.path.like(f"{_like_escape(unit.path)}%", escape="\\")
-    teachers = (select(Membership.user_id).join(OrgUnit, OrgUnit.id == Membership.unit_id)
-                .where(under, Membership.role.in_([Role.TEACHER, Role.SCHOOL_ADMIN])))
+    under = unit.subtree()
+    staff = (under, Membership.role.in_([Role.TEACHER, Role.SCHOOL_ADMIN]), Membership.ended_on.is_(None))
+    teachers = select(Membership.user_id).join(OrgUnit, OrgUnit.id == Membership.unit_id).where(*staff)
     total = session.scalar(select(func.count(func.distinct(Membership.user_id))).select_from(
-        Membership).join(OrgUnit, OrgUnit.id == Membership.unit_id)
-        .where(under, Membership.role.in_([Role.TEACHER, Role.SCHOOL_ADMIN]))) or 0
+        Membership).join(OrgUnit, OrgUnit.id == Membership.unit_id).where(*staff)) or 0
     informed = session.scalar(
         select(func.count(func.distinct(LessonRead.user_id)))
         .join(Lesson, Lesson.id == LessonRead.lesson_id)
