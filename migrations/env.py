@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 
 import schoolhub.models_all  # noqa: F401  (registers every table on the metadata)
 from schoolhub.db import Base
+from schoolhub.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,7 +25,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -39,7 +40,7 @@ def _run(connection) -> None:
         connection.commit()
     try:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True, include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:

@@ -10,6 +10,15 @@ from sqlalchemy.engine import Connection
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+# Search structures the migrations make by hand on one database only (no model declares them).
+DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm")
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic's filter: compare everything but the database-only search structures."""
+    return not (name or "").startswith(DATABASE_ONLY_PREFIXES)
+
+
 def alembic_config(database_url: str | None = None, connection: Connection | None = None) -> Config:
     """An Alembic Config pointing at migrations/ and at the given database."""
     cfg = Config(str(MIGRATIONS / "alembic.ini"))

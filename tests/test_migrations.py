@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, Enum, MetaData, create_engine, inspect, 
 import schoolhub.models_all  # noqa: F401
 from schoolhub.clock import local_day_of
 from schoolhub.db import Base
-from schoolhub.migrate import alembic_config
+from schoolhub.migrate import alembic_config, include_name
 
 
 def test_single_head():
@@ -26,7 +26,8 @@ def test_upgraded_database_matches_the_models(database_url):
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                                    "include_name": include_name})
             head = ScriptDirectory.from_config(alembic_config()).get_current_head()
             assert context.get_current_revision() == head
             diff = compare_metadata(context, Base.metadata)
@@ -95,7 +96,7 @@ def _rows(conn, tables) -> dict[str, list[tuple]]:
 
 
 def _models_agree(conn) -> list:
-    return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}), Base.metadata)
 
 
 def test_demo_data_at_0002_survives_0003_and_its_downgrade(app, db, scratch_url):

@@ -67,7 +67,12 @@ class Lesson(LessonContent, Base):
     __table_args__ = (
         CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600", name="duration_range"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        Index(None, "status", "visibility"),
+        # Newest-first lists, the feed and the core-first lesson list walk these in order.
+        Index(None, "status", "published_at", "id"),
+        Index(None, "status", "visibility", "published_at"),
+        Index(None, "status", "is_core", "published_at", "id"),
+        # The search index lives outside the metadata (pg_trgm GIN on PostgreSQL, an FTS5 table on SQLite):
+        # migration 0004 makes it; schoolhub.migrate.DATABASE_ONLY keeps Alembic's comparison off it.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,9 @@
 """Read-side queries of lessons: what a user may see, search, reader counts."""
 from __future__ import annotations
 
-from sqlalchemy import Select, case, func, select, true
-from sqlalchemy.orm import Session, joinedload
+from flask import current_app, has_app_context
+from sqlalchemy import Select, case, column, func, select, table, true
+from sqlalchemy.orm import Session, defer, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role
 from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus
@@ -14,6 +15,28 @@ QUERY_MAX = 100
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# The FTS5 trigram table migration 0004 keeps beside `lessons` on SQLite (rowid = lessons.id).
+_FTS = table("lessons_fts", column("rowid"), column("search_folded"))
+# What a lesson card shows needs none of the long text: lists never carry it through their sort.
+CARD_OPTIONS = (defer(Lesson.body), defer(Lesson.body_html), defer(Lesson.search_folded), defer(Lesson.search_exact))
+
+
+def _on_sqlite() -> bool:
+    return has_app_context() and current_app.extensions["schoolhub.engine"].dialect.name == "sqlite"
+
+
+def contains_word(word: str):
+    """Lessons whose folded text contains `word`, through the trigram index of either database.
+
+    PostgreSQL's pg_trgm GIN index serves the LIKE on lessons.search_folded itself; on SQLite the
+    FTS5 trigram table answers the same LIKE (words of 3 characters or more without LIKE's special
+    characters; the rest take the plain LIKE, with the same result).
+    """
+    if _on_sqlite() and len(word) >= 3 and not any(ch in word for ch in "%_\\"):
+        return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.like(f"%{word}%")))
+    return Lesson.search_folded.like(f"%{_like_escape(word)}%", escape="\\")
 
 
 def visible_clause(user):
@@ -36,7 +59,7 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
     q = nfc(q)[:QUERY_MAX]
     stmt = (select(Lesson)
             .where(visible_clause(user))
-            .options(joinedload(Lesson.school), joinedload(Lesson.author)))
+            .options(joinedload(Lesson.school), joinedload(Lesson.author), *CARD_OPTIONS))
     if status is not None:
         stmt = stmt.where(Lesson.status == status)
     if mine and getattr(user, "is_authenticated", False):
@@ -51,7 +74,7 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
         stmt = stmt.where(Lesson.school_id == school_id)
     words = _words(q)
     for word in words:
-        stmt = stmt.where(Lesson.search_folded.like(f"%{_like_escape(word)}%", escape="\\"))
+        stmt = stmt.where(contains_word(word))
     order = []
     if words:
         exact = _like_escape(exact_key(q))
@@ -62,7 +85,10 @@ def search(user, *, q: str = "", topic: str = "", subject: str = "", grade: int 
             (Lesson.search_folded.like(f"%{folded}%", escape="\\"), 2),
             else_=3,
         ))
-    order += [Lesson.is_core.desc(), func.coalesce(Lesson.published_at, Lesson.updated_at).desc(), Lesson.id.desc()]
+    # Published lessons always have published_at: ordering by the column itself lets an index serve the list.
+    when = Lesson.published_at if status == LessonStatus.PUBLISHED else func.coalesce(Lesson.published_at,
+                                                                                        Lesson.updated_at)
+    order += [Lesson.is_core.desc(), when.desc(), Lesson.id.desc()]
     return stmt.order_by(*order)
 
 
