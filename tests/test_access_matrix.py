@@ -90,7 +90,7 @@ def _user(world, role):
 def _lesson_with_picture(world, factory, app, db):
     from schoolhub import files
     from schoolhub.lessons import services as lesson_services
-    from tests.test_files import png_bytes
+    from tests.helpers.samples import png_bytes
 
     lesson = factory.lesson(world.school, world.teacher, visibility="school")
     stored = files.store(io.BytesIO(png_bytes()), "anh.png", app.config["UPLOAD_DIR"], max_bytes=10**6)
