@@ -19,7 +19,7 @@ from schoolhub.accounts.roster import RosterError, match_heading, parse_date, pa
 from schoolhub.audit import AuditLog
 
 # Copies of ../shared/data/roster-samples, kept in the repo so the suite is self-contained.
-SAMPLES = Path(__file__).resolve().parent / "data" / "roster-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "roster-samples"
 THCS_FILE = "thcs-lop-7-theo-lop.xlsx"
 PRIMARY_FILE = "tieu-hoc-khoi-4-mot-trang.xlsx"
 STAFF_FILE = "giao-vien-thcs.csv"
