@@ -454,6 +454,21 @@ def _zip_bytes() -> bytes:
     return buffer.getvalue()
 
 
+def test_oversized_upload_gets_a_friendly_413(world, login_as, app):
+    c = login_as(world.admin)
+    old = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        r = c.post(f"/schools/{world.school.id}/import",
+                   data={"file": (io.BytesIO(b"x" * 20_000), "lop.csv"), "kind": "auto", "class_id": "0"},
+                   content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+    assert r.status_code == 413
+    html = r.get_data(as_text=True)
+    assert "<main" in html and "413" in html
+
+
 @pytest.mark.parametrize("data, message", [
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "not a spreadsheet"),
     (b"%PDF-1.4\n\xe2\xe3\xcf\xd3\n1 0 obj", "neither an Excel workbook"),
