@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
@@ -85,3 +92,60 @@ def test_every_plugin_is_loaded_and_only_plugins_are(pytestconfig):
                if p.stem not in ("__init__", "hookspecs")}
     assert set(listed) == on_disk
     assert all(pytestconfig.pluginmanager.has_plugin(name) for name in listed)
+
+
+# --- a run leaves no temporary directory behind ----------------------------------------------------------------
+
+# A few tests that between them make every kind of temporary file the suite makes: tmp_path, the run's
+# scratch directory (SQLite file, uploads, roster imports) and Chromium's profile and sockets.
+LEAVE_NOTHING = (
+    "tests/core/test_files.py::test_stored_file_mode",
+    "tests/lessons/test_lesson_uploads.py::test_upload_with_a_new_lesson",
+    "tests/accounts/test_roster.py::test_double_commit_is_409_and_creates_nothing",
+    "tests/browser/test_layout.py::test_login_page_fits_a_phone",
+)
+
+
+def _leftovers(root: Path) -> list[str]:
+    """Everything under root but pytest's own per-user directory and its `pytest-current` link."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if len(relative.parts) == 1 and relative.name.startswith("pytest-of-") and path.is_dir():
+            continue  # pytest's root for every run of this user: it is meant to stay
+        if len(relative.parts) == 2 and relative.name == "pytest-current" and path.is_symlink():
+            continue  # points at the removed run: pytest replaces it at the next run
+        found.append(f"{relative}{'/' if path.is_dir() else ''}")
+    return found
+
+
+@pytest.mark.slow
+def test_a_run_leaves_no_temporary_directory_behind():
+    """A passing run in a child pytest, with its own TMPDIR: afterwards that directory holds nothing of it."""
+    # Short, not under tmp_path: Chromium's socket path must stay within the 108 bytes of a Unix socket name.
+    temp = Path(tempfile.mkdtemp(prefix="sh-kit-"))
+    try:
+        _run_leaving_nothing(temp)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _run_leaving_nothing(temp: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "SCHOOLHUB_TEST_"))}
+    # (Without SCHOOLHUB_TEST_DATABASE_URL: always SQLite, as a child on the parent's PostgreSQL database
+    # would drop its schema mid-run.)
+    env["TMPDIR"] = str(temp)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *LEAVE_NOTHING],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert f"{len(LEAVE_NOTHING)} passed" in run.stdout or "skipped" in run.stdout, run.stdout[-2000:]
+    assert _leftovers(temp) == []
+
+
+def test_the_leftover_check_sees_what_a_run_could_leave(tmp_path):
+    (tmp_path / "pytest-of-root" / "pytest-7" / "test_x0").mkdir(parents=True)
+    (tmp_path / "pytest-of-root" / "pytest-current").symlink_to(tmp_path / "pytest-of-root" / "pytest-6")
+    (tmp_path / "schoolhub-tests-k2j4").mkdir()
+    (tmp_path / "playwright_chromiumdev_profile-x").mkdir()
+    assert _leftovers(tmp_path) == ["playwright_chromiumdev_profile-x/", "pytest-of-root/pytest-7/",
+                                    "pytest-of-root/pytest-7/test_x0/", "schoolhub-tests-k2j4/"]

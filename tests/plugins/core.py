@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -24,17 +23,11 @@ from schoolhub.migrate import upgrade
 from schoolhub.security import limiter
 from tests.helpers.accounts import PASSWORD
 
-_TMP = Path(tempfile.mkdtemp(prefix="schoolhub-tests-"))
-
 
 def pytest_addhooks(pluginmanager) -> None:
     from tests.plugins import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-
-
-def _database_url() -> str:
-    return os.environ.get("SCHOOLHUB_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite3'}"
 
 
 def reset_database(url: str) -> None:
@@ -50,27 +43,34 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
-TEST_CONFIG = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret",
-    "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap in tests only; production keeps the default cost
-    "TEMP_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-    "UPLOAD_DIR": str(_TMP / "uploads"),
-    "BACKUP_DIR": str(_TMP / "backups"),
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "SERVER_NAME": None,
-}
+@pytest.fixture(scope="session")
+def scratch_dir(tmp_path_factory) -> Path:
+    """The run's SQLite file, uploads and backups.
+
+    It lies under pytest's base temporary directory, which `tmp_path_retention_policy = failed`
+    (setup.cfg) removes at the end of a run that passed; a failed run keeps it, to be looked at.
+    """
+    return tmp_path_factory.mktemp("schoolhub")
 
 
 @pytest.fixture(scope="session")
-def test_config() -> dict:
+def test_config(scratch_dir) -> dict:
     """The configuration every test app starts from (the database URL is added by whoever builds one)."""
-    return dict(TEST_CONFIG)
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap in tests only; production keeps the default cost
+        "TEMP_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "UPLOAD_DIR": str(scratch_dir / "uploads"),
+        "BACKUP_DIR": str(scratch_dir / "backups"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    url = _database_url()
+def database_url(scratch_dir) -> str:
+    url = os.environ.get("SCHOOLHUB_TEST_DATABASE_URL") or f"sqlite:///{scratch_dir / 'test.sqlite3'}"
     reset_database(url)
     upgrade(url)
     return url
