@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.plugins.core",
     "tests.plugins.accounts",
     "tests.plugins.lessons",
+    "tests.plugins.access",
 ]

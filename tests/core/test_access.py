@@ -1,125 +1,100 @@
-"""Role × route → allowed or refused, for every endpoint of the app.
+"""Who gets what from the core endpoints (the app shell), and the matrix's own completeness.
 
-A new route without a row here fails `test_every_endpoint_has_a_row`.
-Codes: 200/302 allowed, 403 refused, 404 private (another school's object),
-LOGIN = redirected to the login page.
+Rows and principals: tests/helpers/access.py. Each domain's rows are in tests/<domain>/test_access.py.
 """
 from __future__ import annotations
 
-import io
+from pathlib import Path
 
 import pytest
+from flask import abort
+from sqlalchemy import select
 
-LOGIN = "login"
-ROLES = ("anonymous", "student", "teacher", "admin", "other_admin", "officer", "outsider")
+from schoolhub.accounts.models import OrgUnit
+from schoolhub.db import get_session
+from tests.helpers.access import (
+    CHANGE_PASSWORD,
+    LOGIN,
+    PRINCIPALS,
+    Row,
+    assert_rows_match_app,
+    domain_of,
+    served_pairs,
+)
 
+TESTS = Path(__file__).resolve().parents[1]
 
-def row(anonymous, student, teacher, admin, other_admin, officer, outsider):
-    return dict(zip(ROLES, (anonymous, student, teacher, admin, other_admin, officer, outsider), strict=True))
-
-
-OFFICER_ONLY = row(LOGIN, 403, 403, 403, 403, 200, 404)
-ADMIN_ONLY = row(LOGIN, 403, 403, 200, 404, 403, 404)
-STAFF_ONLY = row(LOGIN, 403, 200, 200, 404, 403, 404)
-
-# endpoint: (method, url template, expected per role)
-MATRIX = {
-    "static": ("GET", "/static/css/app.css", row(200, 200, 200, 200, 200, 200, 200)),
-    "core.home": ("GET", "/", row(LOGIN, 200, 200, 200, 200, 200, 200)),
-    "core.healthz": ("GET", "/healthz", row(200, 200, 200, 200, 200, 200, 200)),
-    "core.language": ("POST", "/language", row(302, 302, 302, 302, 302, 302, 302)),
-    "auth.login": ("GET", "/login", row(200, 302, 302, 302, 302, 302, 302)),
-    "auth.logout": ("POST", "/logout", row(LOGIN, 302, 302, 302, 302, 302, 302)),
-    "auth.change_password": ("GET", "/password", row(LOGIN, 200, 200, 200, 200, 200, 200)),
-    "admin.schools": ("GET", "/communes/{commune}/schools", OFFICER_ONLY),
-    "admin.new_school": ("GET", "/communes/{commune}/schools/new", OFFICER_ONLY),
-    "admin.edit_school": ("GET", "/communes/{commune}/schools/{school}/edit", OFFICER_ONLY),
-    "admin.school_active": ("GET", "/communes/{commune}/schools/{school}/active", OFFICER_ONLY),
-    "admin.appoint_admin": ("GET", "/communes/{commune}/schools/{school}/admins", OFFICER_ONLY),
-    "school.overview": ("GET", "/schools/{school}", row(LOGIN, 200, 200, 200, 404, 200, 404)),
-    "school.teachers": ("GET", "/schools/{school}/teachers", STAFF_ONLY),
-    "school.students": ("GET", "/schools/{school}/students", STAFF_ONLY),
-    "school.class_detail": ("GET", "/schools/{school}/classes/{school_class}", row(LOGIN, 403, 302, 302, 404, 403, 404)),
-    "school.new_teacher": ("GET", "/schools/{school}/teachers/new", ADMIN_ONLY),
-    "school.new_student": ("GET", "/schools/{school}/students/new", ADMIN_ONLY),
-    "school.edit_person": ("GET", "/schools/{school}/people/{student}/edit", ADMIN_ONLY),
-    "school.person_active": ("GET", "/schools/{school}/people/{student}/active", ADMIN_ONLY),
-    "school.reset_password": ("GET", "/schools/{school}/people/{student}/password", ADMIN_ONLY),
-    "school.new_class": ("GET", "/schools/{school}/classes/new", ADMIN_ONLY),
-    "school.edit_class": ("GET", "/schools/{school}/classes/{school_class}/edit", ADMIN_ONLY),
-    "roster.upload": ("GET", "/schools/{school}/import", ADMIN_ONLY),
-    # A token that was never issued: even the school's admin gets 404.
-    "roster.commit": ("POST", "/schools/{school}/import/{token}", row(LOGIN, 403, 403, 404, 404, 403, 404)),
-    # Lessons. {lesson}: published, for school THCS-A only, written by `teacher`, with one picture
-    # attached. A POST without data changes nothing (400, or a no-op redirect).
-    "lessons.index": ("GET", "/lessons", row(200, 200, 200, 200, 200, 200, 200)),
-    "lessons.feed": ("GET", "/lessons/feed.atom", row(200, 200, 200, 200, 200, 200, 200)),
-    "lessons.mine": ("GET", "/lessons/mine", row(LOGIN, 200, 200, 200, 200, 200, 200)),
-    "lessons.new": ("GET", "/lessons/new", row(LOGIN, 403, 200, 200, 200, 403, 403)),
-    "lessons.view": ("GET", "/lessons/{lesson}", row(LOGIN, 200, 200, 200, 404, 200, 404)),
-    "lessons.print_view": ("GET", "/lessons/{lesson}/print", row(LOGIN, 200, 200, 200, 404, 200, 404)),
-    "files.serve": ("GET", "/files/{file}", row(LOGIN, 200, 200, 200, 404, 200, 404)),
-    "lessons.edit": ("GET", "/lessons/{lesson}/edit", row(LOGIN, 403, 200, 200, 404, 403, 404)),
-    "lessons.status": ("POST", "/lessons/{lesson}/status", row(LOGIN, 403, 400, 400, 404, 403, 404)),
-    "lessons.core": ("POST", "/lessons/{lesson}/core", row(LOGIN, 403, 403, 302, 404, 302, 404)),
-    "lessons.confirm": ("POST", "/lessons/{lesson}/confirm", row(LOGIN, 400, 400, 400, 404, 400, 404)),
-    # Only commune or public lessons can be copied.
-    "lessons.copy": ("POST", "/lessons/{lesson}/copy", row(LOGIN, 403, 403, 403, 404, 403, 404)),
-    "lessons.readers": ("GET", "/lessons/{lesson}/readers", row(LOGIN, 403, 200, 200, 404, 200, 404)),
-    "lessons.revisions": ("GET", "/lessons/{lesson}/revisions", row(LOGIN, 403, 200, 200, 404, 403, 404)),
-    "lessons.revision": ("GET", "/lessons/{lesson}/revisions/1", row(LOGIN, 403, 200, 200, 404, 403, 404)),
-    "lessons.restore": ("POST", "/lessons/{lesson}/revisions/1/restore", row(LOGIN, 403, 302, 302, 404, 403, 404)),
-}
+ROWS = [
+    Row("static", "GET", "/static/css/app.css", default=200, must_change=200),
+    Row("core.home", "GET", "/", default=200, anonymous=LOGIN),
+    Row("core.healthz", "GET", "/healthz", default=200, must_change=200),
+    Row("core.language", "POST", "/language", default=302, must_change=302),
+]
 
 
-def test_every_endpoint_has_a_row(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    missing = sorted(endpoints - MATRIX.keys())
-    stale = sorted(MATRIX.keys() - endpoints)
-    assert not missing, f"endpoints without an access-matrix row: {missing}"
-    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_access(principal, check_access):
+    check_access(ROWS, principal, {})
 
 
-def _user(world, role):
-    return {
-        "student": world.student, "teacher": world.teacher, "admin": world.admin,
-        "other_admin": world.other_admin, "officer": world.officer, "outsider": world.outsider,
-    }[role]
+def test_every_endpoint_and_method_has_a_row(app):
+    assert_rows_match_app(app, ROWS, "core")
 
 
-def _lesson_with_picture(world, factory, app, db):
-    from schoolhub import files
-    from schoolhub.lessons import services as lesson_services
-    from tests.helpers.samples import png_bytes
-
-    lesson = factory.lesson(world.school, world.teacher, visibility="school")
-    stored = files.store(io.BytesIO(png_bytes()), "anh.png", app.config["UPLOAD_DIR"], max_bytes=10**6)
-    with app.app_context():
-        attachment = lesson_services.add_attachment(db, world.teacher, lesson, stored)
-    db.commit()
-    return lesson, attachment
+def test_every_domain_that_serves_pages_has_its_rows(app):
+    """A domain's pairs are checked by its own tests/<domain>/test_access.py: that file must exist."""
+    domains = {domain_of(app, endpoint) for endpoint, _method in served_pairs(app)} - {"core"}
+    assert domains, "no domain endpoints found: domain_of is broken"
+    missing = sorted(d for d in domains if not (TESTS / d / "test_access.py").is_file())
+    assert not missing, f"domains without tests/<domain>/test_access.py: {missing}"
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(role, world, client, login_as, factory, app, db):
-    lesson, attachment = _lesson_with_picture(world, factory, app, db)
-    if role != "anonymous":
-        login_as(_user(world, role))
-    ids = {"commune": world.commune.id, "school": world.school.id, "school_class": world.school_class.id,
-           "student": world.student.id, "token": "0123456789abcdef0123456789abcdef",
-           "lesson": lesson.id, "attachment": attachment.id, "file": attachment.token}
-    failures = []
-    for endpoint, (method, template, expected) in MATRIX.items():
-        url = template.format(**ids)
-        response = client.open(url, method=method, data={} if method == "POST" else None)
-        response.close()
-        want = expected[role]
-        if want == LOGIN:
-            ok = response.status_code == 302 and "/login" in response.headers["Location"]
-        else:
-            ok = response.status_code == want
-        if not ok:
-            failures.append(f"{endpoint} {method} {url}: expected {want}, got {response.status_code}")
-        if endpoint == "auth.logout" and role != "anonymous":
-            login_as(_user(world, role))
-    assert not failures, "\n".join(failures)
+# --- the matrix's own machinery: each of these must hold, or the rows prove nothing -----------------------------
+
+def test_a_row_names_principals_and_defaults_the_rest():
+    row = Row("x.y", "POST", "/x", default=404, anonymous=LOGIN, admin=302)
+    assert row.expected["admin"] == 302 and row.expected["teacher"] == 404 and row.expected["outsider"] == 404
+    assert row.expected["deactivated"] == LOGIN  # what anonymous gets, unless named
+    assert row.expected["must_change"] == CHANGE_PASSWORD
+    with pytest.raises(TypeError, match="techer"):
+        Row("x.y", "GET", "/x", default=200, techer=403)
+
+
+def test_the_runner_reports_a_wrong_outcome(check_access):
+    with pytest.raises(AssertionError, match=r"core\.home GET /: expected 200, got 302 → /login"):
+        check_access([Row("core.home", "GET", "/", default=200)], "anonymous", {})
+
+
+def _renaming_view(status: int):
+    """A view that renames the first school, commits, then answers `status`."""
+
+    def view():
+        db = get_session()
+        school = db.scalar(select(OrgUnit).where(OrgUnit.kind == "school").order_by(OrgUnit.id))
+        school.name = "Đổi tên lén"
+        db.commit()
+        if status >= 400:
+            abort(status)
+        return "ok"
+
+    return view
+
+
+def test_the_runner_reports_a_refusal_that_wrote(check_access, app, world, monkeypatch):
+    monkeypatch.setitem(app.view_functions, "core.healthz", _renaming_view(403))
+    with pytest.raises(AssertionError, match=r"refused \(403\) but changed \['org_units: a row changed'\]"):
+        check_access([Row("core.healthz", "GET", "/healthz", default=403)], "teacher", {})
+
+
+def test_what_a_row_does_is_undone_before_the_next(check_access, app, world, db, monkeypatch):
+    monkeypatch.setitem(app.view_functions, "core.healthz", _renaming_view(200))
+    check_access([Row("core.healthz", "GET", "/healthz", default=200)], "officer", {})
+    db.expire_all()
+    assert db.get(OrgUnit, world.school.id).name == "Trường THCS Bình Chương"
+
+
+def test_a_deactivated_session_is_anonymous_and_must_change_is_sent_to_the_password_form(check_access):
+    check_access([Row("core.home", "GET", "/", default=200, anonymous=LOGIN)], "deactivated", {})
+    check_access([Row("core.home", "GET", "/", default=200, anonymous=LOGIN)], "must_change", {})
+    with pytest.raises(AssertionError, match="expected 200, got 302 → /password"):
+        check_access([Row("core.home", "GET", "/", default=200, must_change=200)], "must_change", {})

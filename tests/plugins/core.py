@@ -5,6 +5,7 @@ SQLite by default; PostgreSQL when SCHOOLHUB_TEST_DATABASE_URL is set.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import re
 from collections.abc import Iterator
@@ -147,7 +148,7 @@ class Factory:
 
     def __getattribute__(self, name):
         attr = object.__getattribute__(self, name)
-        if callable(attr) and not name.startswith("_"):
+        if not name.startswith("_") and inspect.ismethod(attr):  # methods only: `self.app` is callable too
             app = object.__getattribute__(self, "app")
 
             def in_context(*args, **kwargs):
