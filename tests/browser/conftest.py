@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import tempfile
 import threading
 import traceback
 import warnings
@@ -248,15 +250,37 @@ def live_factory(live_db, live_app, pytestconfig):
 def browser(_browser_gate):
     from playwright.sync_api import sync_playwright
 
-    pw = sync_playwright().start()
+    # Playwright's driver and Chromium keep their profile and sockets in TMPDIR: give them their own,
+    # removed at the end even if Chromium crashed and left a profile behind (short: a Unix socket's
+    # path must fit in 108 bytes).
+    temp = tempfile.mkdtemp(prefix="sh-pw-")
     try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        with _environ(TMPDIR=temp):  # the driver starts with it, and Chromium inherits the driver's
+            pw = sync_playwright().start()
         try:
-            yield chromium
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
         finally:
-            chromium.close()
+            pw.stop()
     finally:
-        pw.stop()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _local_route_handler(origin: str, external: list[str]):
