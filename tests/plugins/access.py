@@ -25,7 +25,7 @@ assert set(_USERS) | {"anonymous"} == set(PRINCIPALS)
 def _snapshot(connection) -> dict[str, list[tuple]]:
     """Every row of every table, as the test's connection sees it."""
     return {table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
-            for table in Base.metadata.sorted_tables}
+            for table in Base.metadata.tables.values()}
 
 
 def _changes(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
