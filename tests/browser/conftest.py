@@ -14,10 +14,10 @@ Without Chromium (or the playwright package) the browser tests are skipped and t
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import re
-import sys
+import shutil
+import tempfile
 import threading
 import traceback
 import warnings
@@ -33,23 +33,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from schoolhub import create_app
 from schoolhub.security import limiter
-
-
-def _root_conftest():
-    """tests/conftest.py as pytest already loaded it ("conftest", or "tests.conftest" in a package):
-    importing it again under another name would run it twice (a second temp dir, a second TEST_CONFIG)."""
-    wanted = Path(__file__).resolve().parents[1] / "conftest.py"
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve() == wanted:
-            return module
-    import tests.conftest
-
-    return tests.conftest
-
-
-_root = _root_conftest()
-PASSWORD, TEST_CONFIG, Factory = _root.PASSWORD, _root.TEST_CONFIG, _root.Factory
+from tests.helpers.accounts import PASSWORD
+from tests.plugins.core import factory_class
 
 CHROMIUM = os.environ.get("SCHOOLHUB_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -176,8 +161,8 @@ def _buffered(wsgi_app):
 
 
 @pytest.fixture(scope="session")
-def live_app(database_url):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": True})
+def live_app(database_url, test_config):
+    app = create_app({**test_config, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": True})
     app.wsgi_app = _buffered(app.wsgi_app)
     app.extensions["tests.server_errors"] = errors = []
 
@@ -254,11 +239,9 @@ def live_db(live_app, _live_tables) -> Iterator[Session]:
 
 
 @pytest.fixture
-def live_factory(live_db, live_app):
-    """tests.conftest.Factory on the live database; call live_db.commit() after seeding."""
-    if len(inspect.signature(Factory).parameters) >= 2:
-        return Factory(live_db, live_app)  # the Factory that pushes the app's context itself
-    return Factory(live_db)
+def live_factory(live_db, live_app, pytestconfig):
+    """The test kit's factory (tests/plugins/) on the live database; call live_db.commit() after seeding."""
+    return factory_class(pytestconfig)(live_db, live_app)
 
 
 # --- Chromium -------------------------------------------------------------------------------------
@@ -267,15 +250,37 @@ def live_factory(live_db, live_app):
 def browser(_browser_gate):
     from playwright.sync_api import sync_playwright
 
-    pw = sync_playwright().start()
+    # Playwright's driver and Chromium keep their profile and sockets in TMPDIR: give them their own,
+    # removed at the end even if Chromium crashed and left a profile behind (short: a Unix socket's
+    # path must fit in 108 bytes).
+    temp = tempfile.mkdtemp(prefix="sh-pw-")
     try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        with _environ(TMPDIR=temp):  # the driver starts with it, and Chromium inherits the driver's
+            pw = sync_playwright().start()
         try:
-            yield chromium
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
         finally:
-            chromium.close()
+            pw.stop()
     finally:
-        pw.stop()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _local_route_handler(origin: str, external: list[str]):

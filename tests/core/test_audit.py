@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from schoolhub.audit import AuditLog
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_an_action_through_the_web_records_the_address(world, login_as, db):

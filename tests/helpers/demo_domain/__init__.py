@@ -20,21 +20,21 @@ bp = Blueprint("demo_domain", __name__, url_prefix="/demo-domain", template_fold
 def unit(unit_id: int):
     """A page about one unit, for whoever the demonstration rule lets in."""
     from schoolhub.accounts.models import OrgUnit
-    from tests.demo_domain.policy import VIEW_DEMO
+    from tests.helpers.demo_domain.policy import VIEW_DEMO
 
     found = core_policy.load_visible(get_session().get(OrgUnit, unit_id), VIEW_DEMO)
     return render_template_string("demo page of {{ name }}", name=found.name)
 
 
 def _nav(user):
-    from tests.demo_domain.policy import VIEW_DEMO
+    from tests.helpers.demo_domain.policy import VIEW_DEMO
 
     return [NavEntry("Demo " + u.name, url_for("demo_domain.unit", unit_id=u.id))
             for u in core_policy.units_where(user, VIEW_DEMO)]
 
 
 def _panel(db, user):
-    from tests.demo_domain.policy import VIEW_DEMO
+    from tests.helpers.demo_domain.policy import VIEW_DEMO
 
     units = core_policy.units_where(user, VIEW_DEMO)
     return {"units": units} if units else None
@@ -42,7 +42,7 @@ def _panel(db, user):
 
 def init_app(app: Flask) -> None:
     """Register the demonstration domain."""
-    from tests.demo_domain import policy as demo_policy
+    from tests.helpers.demo_domain import policy as demo_policy
 
     assert demo_policy
     app.register_blueprint(bp)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from schoolhub.accounts.models import Role, User
 from schoolhub.audit import AuditLog
-from tests.conftest import PASSWORD
+from tests.helpers.accounts import PASSWORD
 
 
 def _login(client, username, password=PASSWORD, **extra):

@@ -19,7 +19,7 @@ from schoolhub import policy
 from schoolhub.domains import DOMAINS, import_policies
 
 import_policies()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OURS = [a for a in policy.Action if policy.RULES.get(a) is None
         or policy.RULES[a].check.__module__.startswith("schoolhub.")]
 
@@ -126,33 +126,6 @@ def test_scope_agrees_with_its_rule(action, request, app, db):
             if allowed != listed:
                 disagreements.append(f"{name}: rule allows {sorted(allowed)}, scope lists {sorted(listed)}")
     assert not disagreements, "\n".join(disagreements)
-
-
-@pytest.fixture
-def scope_case_view_lesson(world, factory, db):
-    """Lessons of every status × visibility in three schools (two communes), and every kind of reader."""
-    from schoolhub.accounts.models import Role
-
-    far_commune = factory.commune(name="Xã Bình Hải")
-    far_school = factory.school(far_commune, name="Trường THCS Bình Hải")
-    far_teacher = factory.user(Role.TEACHER, far_school, username="far.teacher")
-    far_officer = factory.user(Role.OFFICER, far_commune, username="far.officer")
-    province_officer = factory.user(Role.OFFICER, world.commune.parent, username="province.officer")
-    db.commit()
-    authors = {world.school.id: world.teacher, world.other_school.id: world.other_teacher, far_school.id: far_teacher}
-    lessons = []
-    for school in (world.school, world.other_school, far_school):
-        for status in ("draft", "published", "archived"):
-            for visibility in ("school", "commune", "public"):
-                lessons.append(factory.lesson(school, authors[school.id], title=f"{status} {visibility}",
-                                              status=status, visibility=visibility))
-    # A lesson by a teacher who no longer teaches at its school (the author is now elsewhere).
-    lessons.append(factory.lesson(world.school, world.other_teacher, title="left", status="draft"))
-    principals = {"anonymous": None, "student": world.student, "teacher": world.teacher, "admin": world.admin,
-                  "other_admin": world.other_admin, "other_teacher": world.other_teacher,
-                  "other_student": world.other_student, "officer": world.officer, "outsider": world.outsider,
-                  "far_teacher": far_teacher, "far_officer": far_officer, "province_officer": province_officer}
-    return lessons, principals
 
 
 # ---- the worklist -----------------------------------------------------------------------------

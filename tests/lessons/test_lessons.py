@@ -17,7 +17,7 @@ from schoolhub.accounts.models import Role
 from schoolhub.lessons import queries
 from schoolhub.lessons import services as lesson_services
 from schoolhub.lessons.models import Attachment, Lesson, LessonRead, LessonRevision, LessonStatus
-from tests.test_files import pdf_bytes, png_bytes
+from tests.helpers.samples import pdf_bytes, png_bytes
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

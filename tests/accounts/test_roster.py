@@ -19,7 +19,7 @@ from schoolhub.accounts.roster import RosterError, match_heading, parse_date, pa
 from schoolhub.audit import AuditLog
 
 # Copies of ../shared/data/roster-samples, kept in the repo so the suite is self-contained.
-SAMPLES = Path(__file__).resolve().parent / "data" / "roster-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "roster-samples"
 THCS_FILE = "thcs-lop-7-theo-lop.xlsx"
 PRIMARY_FILE = "tieu-hoc-khoi-4-mot-trang.xlsx"
 STAFF_FILE = "giao-vien-thcs.csv"
@@ -452,6 +452,21 @@ def _zip_bytes() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "not a workbook")
     return buffer.getvalue()
+
+
+def test_oversized_upload_gets_a_friendly_413(world, login_as, app):
+    c = login_as(world.admin)
+    old = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        r = c.post(f"/schools/{world.school.id}/import",
+                   data={"file": (io.BytesIO(b"x" * 20_000), "lop.csv"), "kind": "auto", "class_id": "0"},
+                   content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+    assert r.status_code == 413
+    html = r.get_data(as_text=True)
+    assert "<main" in html and "413" in html
 
 
 @pytest.mark.parametrize("data, message", [

@@ -8,7 +8,7 @@ import pytest
 
 from schoolhub.domains import DOMAINS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORE_MODULES = [p for p in (ROOT / "schoolhub").glob("*.py")] + list((ROOT / "schoolhub" / "policy").glob("*.py"))
 
 
@@ -18,7 +18,7 @@ PASSWORD = "mien-thu-nghiem-57"
 @pytest.fixture
 def demo_app(build_app, app):
     """An app with the demonstration domain added, on this test's transaction."""
-    built = build_app({"DOMAINS": (*DOMAINS, "tests.demo_domain"), "WTF_CSRF_ENABLED": False})
+    built = build_app({"DOMAINS": (*DOMAINS, "tests.helpers.demo_domain"), "WTF_CSRF_ENABLED": False})
     built.extensions["schoolhub.sessionmaker"] = app.extensions["schoolhub.sessionmaker"]
     return built
 

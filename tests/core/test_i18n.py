@@ -18,7 +18,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "schoolhub" / "translations"
 VI_PO = TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po"
 EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"

@@ -1,0 +1,1 @@
+"""Lessons tests: writing, reading, search, files, sharing."""
