@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the accounts domain: its blueprints, login loader, CLI, worklist, home panels, menu, demo."""
     from schoolhub.accounts import (  # noqa: F401  (vocab: labels of roles and levels)
         cli,
+        counts,
         demo,
         panels,
         policy,
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     from schoolhub.security import login_manager
 
     assert policy  # the rules are registered on import
+    counts.install()  # schools' figures follow every flush
     login_manager.user_loader(lambda user_id: queries.user_for_session(get_session(), user_id))
     for bp in (views_auth.bp, views_admin.bp, views_school.bp, views_roster.bp):
         app.register_blueprint(bp)

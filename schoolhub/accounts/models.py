@@ -235,3 +235,19 @@ class Membership(Base):
     def covering(day: date) -> ColumnElement[bool]:
         """The SQL condition for the memberships in force on `day`."""
         return and_(Membership.started_on <= day, or_(Membership.ended_on.is_(None), Membership.ended_on > day))
+
+
+class UnitCount(Base):
+    """A school's live figures, kept on write by schoolhub.accounts.counts (in the same transaction):
+    active teachers, students and admins holding a current membership there, and open classes."""
+
+    __tablename__ = "unit_counts"
+    __table_args__ = (
+        CheckConstraint("teachers >= 0 AND students >= 0 AND admins >= 0 AND classes >= 0", name="not_negative"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True)
+    teachers: Mapped[int] = mapped_column(default=0)
+    students: Mapped[int] = mapped_column(default=0)
+    admins: Mapped[int] = mapped_column(default=0)
+    classes: Mapped[int] = mapped_column(default=0)

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import update
 
+from schoolhub.accounts import counts
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, SchoolLevel, UnitKind, User
 from schoolhub.accounts.usernames import base_username
 from schoolhub.clock import current_school_year
@@ -213,6 +214,8 @@ def seed(run: ScaleRun) -> None:
     rows = [{"user_id": uid, "unit_id": m[0], "role": m[1], "class_id": m[2]}
             for uid, m in zip(user_ids, memberships, strict=True) if m is not None]
     run.insert_rows(Membership.__table__, rows, total=len(rows), label="memberships")
+    counts.recount(db.connection())  # Core inserts bypass the counters kept on write
+    db.commit()
     by_role: dict[Role, list[tuple[int, int]]] = {}
     for uid, m in zip(user_ids, memberships, strict=True):
         if m is not None:
