@@ -12,10 +12,21 @@ MANAGE_PEOPLE = define("manage_people", "obj: school — teachers, students, cla
 MANAGE_USER = define("manage_user", "obj: user — edit, deactivate, reset the password")
 
 
+def is_school_staff(user, school: OrgUnit) -> bool:
+    """An admin or teacher of this school (the principal behind several domains' rules)."""
+    return school.kind == UnitKind.SCHOOL and (
+        has_role(user, Role.SCHOOL_ADMIN, school) or has_role(user, Role.TEACHER, school))
+
+
+def is_commune_officer(user, commune: OrgUnit) -> bool:
+    """An officer of this commune (or of the province above it)."""
+    return commune.kind == UnitKind.COMMUNE and has_role(user, Role.OFFICER, commune)
+
+
 @rule(MANAGE_SCHOOLS)
 def can_manage_schools(user, commune: OrgUnit) -> bool:
     """The commune's officers manage its schools."""
-    return commune.kind == UnitKind.COMMUNE and has_role(user, Role.OFFICER, commune)
+    return is_commune_officer(user, commune)
 
 
 @rule(APPOINT_SCHOOL_ADMIN)
@@ -33,8 +44,7 @@ def can_view_school(user, unit: OrgUnit) -> bool:
 @rule(VIEW_ROSTER)
 def can_view_roster(user, school: OrgUnit) -> bool:
     """Students are children: only their own school's admins and teachers see the lists."""
-    return school.kind == UnitKind.SCHOOL and (
-        has_role(user, Role.SCHOOL_ADMIN, school) or has_role(user, Role.TEACHER, school))
+    return is_school_staff(user, school)
 
 
 @rule(MANAGE_PEOPLE)

@@ -5,6 +5,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
+from schoolhub.accounts.policy import is_commune_officer, is_school_staff
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
 from schoolhub.policy import define, has_role, is_authenticated, is_related, memberships, rule, scope, units_where
 
@@ -21,8 +22,7 @@ VIEW_INFORMED = define("view_informed", "obj: commune — how many of its teache
 @rule(CREATE_LESSON)
 def can_create_lesson(user, school: OrgUnit) -> bool:
     """Teachers and admins of an active school write lessons for it."""
-    return school.kind == UnitKind.SCHOOL and school.is_active and (
-        has_role(user, Role.TEACHER, school) or has_role(user, Role.SCHOOL_ADMIN, school))
+    return school.is_active and is_school_staff(user, school)
 
 
 def lesson_schools(user) -> list[OrgUnit]:
@@ -129,11 +129,10 @@ def can_view_readers(user, lesson: Lesson) -> bool:
 @rule(CONFIRM_CORE)
 def is_asked_to_confirm_core(user, school: OrgUnit) -> bool:
     """Teachers and admins of a school are asked to confirm core material as read."""
-    return school.kind == UnitKind.SCHOOL and (
-        has_role(user, Role.TEACHER, school) or has_role(user, Role.SCHOOL_ADMIN, school))
+    return is_school_staff(user, school)
 
 
 @rule(VIEW_INFORMED)
 def can_view_informed(user, commune: OrgUnit) -> bool:
     """The commune's officers follow how many of its teachers confirmed core material."""
-    return commune.kind == UnitKind.COMMUNE and has_role(user, Role.OFFICER, commune)
+    return is_commune_officer(user, commune)

@@ -77,6 +77,10 @@ class Rule:
     check: Callable
     anonymous: bool  # also asked for visitors who are not logged in
 
+    @property
+    def func(self) -> Callable:
+        return self.check
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -86,35 +90,34 @@ class Scope:
     model: type
     clause: Callable
 
+    @property
+    def func(self) -> Callable:
+        return self.clause
+
 
 RULES: dict[ActionName, Rule] = {}
 SCOPES: dict[ActionName, Scope] = {}
 
 
-def rule(action: ActionName, *, anonymous: bool = False) -> Callable:
-    """Register the rule of an action (decorator); one rule per action."""
-
+def _registrar(registry: dict, action: ActionName, make: Callable, kind: str) -> Callable:
     def register(func: Callable) -> Callable:
-        known = RULES.get(action)
-        if known is not None and known.check is not func:
-            raise ValueError(f"action {action!r} already has a rule: {known.check.__qualname__}")
-        RULES[action] = Rule(action, func, anonymous)
+        known = registry.get(action)
+        if known is not None and known.func is not func:
+            raise ValueError(f"action {action!r} already has a {kind}: {known.func.__qualname__}")
+        registry[action] = make(func)
         return func
 
     return register
+
+
+def rule(action: ActionName, *, anonymous: bool = False) -> Callable:
+    """Register the rule of an action (decorator); one rule per action."""
+    return _registrar(RULES, action, lambda func: Rule(action, func, anonymous), "rule")
 
 
 def scope(action: ActionName, model: type) -> Callable:
     """Register the SQL twin of an action's rule over `model` (decorator)."""
-
-    def register(func: Callable) -> Callable:
-        known = SCOPES.get(action)
-        if known is not None and known.clause is not func:
-            raise ValueError(f"action {action!r} already has a scope: {known.clause.__qualname__}")
-        SCOPES[action] = Scope(action, model, func)
-        return func
-
-    return register
+    return _registrar(SCOPES, action, lambda func: Scope(action, model, func), "scope")
 
 
 # ---- principals -------------------------------------------------------------------------------
