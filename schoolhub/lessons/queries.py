@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role
 from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus
-from schoolhub.lessons.policy import visible_lessons
+from schoolhub.lessons.policy import lessons_to_confirm, visible_lessons
 from schoolhub.textfold import exact_key, fold, nfc
 
 QUERY_MAX = 100
@@ -111,9 +111,11 @@ def informed_teachers(session: Session, unit: OrgUnit) -> tuple[int, int]:
 
 
 def core_unconfirmed_select(user) -> Select:
-    """Core lessons the user may read and has not confirmed yet (the worklist asks its count)."""
+    """Core lessons the user is asked to confirm and has not confirmed yet (the worklist asks its count).
+
+    Who is asked is the CONFIRM_LESSON scope (lessons.policy): the lesson's school or commune, the
+    audiences it names; the confirm button and route ask the same rule.
+    """
     confirmed = select(LessonRead.lesson_id).where(LessonRead.user_id == user.id, LessonRead.confirmed_at.is_not(None))
-    return (select(Lesson)
-            .where(visible_clause(user), Lesson.status == LessonStatus.PUBLISHED, Lesson.is_core.is_(true()),
-                   Lesson.id.not_in(confirmed)))
+    return select(Lesson).where(lessons_to_confirm(user), Lesson.id.not_in(confirmed))
 
