@@ -66,6 +66,9 @@ MATRIX = {
     # Only commune or public lessons can be copied.
     "lessons.copy": ("POST", "/lessons/{lesson}/copy", row(LOGIN, 403, 403, 403, 404, 403, 404)),
     "lessons.readers": ("GET", "/lessons/{lesson}/readers", row(LOGIN, 403, 200, 200, 404, 200, 404)),
+    # Teachers' names behind the core-material figures: the school's admins and the commune's officers.
+    "lessons.informed": ("GET", "/lessons/informed/{school}", row(LOGIN, 403, 403, 200, 404, 200, 404)),
+    "lessons.informed_xlsx": ("GET", "/lessons/informed/{school}.xlsx", row(LOGIN, 403, 403, 200, 404, 200, 404)),
     "lessons.revisions": ("GET", "/lessons/{lesson}/revisions", row(LOGIN, 403, 200, 200, 404, 403, 404)),
     "lessons.revision": ("GET", "/lessons/{lesson}/revisions/1", row(LOGIN, 403, 200, 200, 404, 403, 404)),
     "lessons.restore": ("POST", "/lessons/{lesson}/revisions/1/restore", row(LOGIN, 403, 302, 302, 404, 403, 404)),

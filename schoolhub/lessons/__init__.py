@@ -7,15 +7,27 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
     from schoolhub.domains import registry
-    from schoolhub.lessons import demo, panels, policy, views, views_edit, views_files, views_history, vocab, worklist
+    from schoolhub.lessons import (
+        demo,
+        panels,
+        policy,
+        views,
+        views_edit,
+        views_files,
+        views_history,
+        views_informed,
+        vocab,
+        worklist,
+    )
 
-    assert policy and views_edit and views_history  # rules and routes register on import
+    assert policy and views_edit and views_history and views_informed  # rules and routes register on import
     app.register_blueprint(views.bp)
     app.register_blueprint(views_files.files_bp)
     reg = registry(app)
     reg.providers.extend(worklist.PROVIDERS)
     reg.add_panel(20, "lessons/_home_latest.html", panels.latest)
     reg.add_panel(35, "lessons/_home_informed.html", panels.informed)
+    reg.add_panel(45, "lessons/_home_school_informed.html", panels.school_informed)
     reg.add_demo(20, demo.seed)
 
     @app.context_processor

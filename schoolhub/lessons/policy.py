@@ -17,6 +17,8 @@ VIEW_READERS = define("view_readers", "obj: lesson — reader counts by role")
 CONFIRM_CORE = define("confirm_core", "obj: school — its staff have core material to confirm on their worklist")
 CONFIRM_LESSON = define("confirm_lesson", "obj: lesson — the user is asked to confirm this core material as read")
 VIEW_INFORMED = define("view_informed", "obj: commune — how many of its teachers confirmed core material")
+VIEW_CONFIRMATIONS = define("view_confirmations",
+                            "obj: school — the names of its teachers who have and have not confirmed core material")
 
 
 @rule(CREATE_LESSON)
@@ -200,3 +202,34 @@ def lessons_to_confirm(user) -> ColumnElement[bool]:
 def can_view_informed(user, commune: OrgUnit) -> bool:
     """The commune's officers follow how many of its teachers confirmed core material."""
     return commune.kind == UnitKind.COMMUNE and has_role(user, Role.OFFICER, commune)
+
+
+@rule(VIEW_CONFIRMATIONS)
+def can_view_confirmations(user, school: OrgUnit) -> bool:
+    """Teachers are staff: the school's admins and the commune's officers see which of them confirmed
+    core material (students' names never leave their school, and are not listed here at all)."""
+    return school.kind == UnitKind.SCHOOL and (
+        has_role(user, Role.SCHOOL_ADMIN, school) or has_role(user, Role.OFFICER, school))
+
+
+class _Member:
+    """A membership as the rules read it (role and unit), for `teacher_of`."""
+
+    def __init__(self, role: Role, unit: OrgUnit):
+        self.role, self.unit = role, unit
+
+
+class _AnyTeacherOf:
+    """Any teacher of a school, as a principal: what CONFIRM_LESSON asks of them is what the school's
+    figures count (so a figure and the teachers' worklists can never disagree)."""
+
+    is_authenticated = True
+    id = 0  # nobody: such a principal authors nothing
+
+    def __init__(self, school: OrgUnit):
+        self.memberships = [_Member(Role.TEACHER, school)]
+
+
+def core_lessons_for_teachers_of(school: OrgUnit) -> ColumnElement[bool]:
+    """The WHERE clause of the core lessons the school's teachers are asked to confirm."""
+    return lessons_to_confirm(_AnyTeacherOf(school))
