@@ -54,6 +54,7 @@ MATRIX = {
     # attached. A POST without data changes nothing (400, or a no-op redirect).
     "lessons.index": ("GET", "/lessons", row(200, 200, 200, 200, 200, 200, 200)),
     "lessons.feed": ("GET", "/lessons/feed.atom", row(200, 200, 200, 200, 200, 200, 200)),
+    "lessons.formatting": ("GET", "/lessons/formatting", row(200, 200, 200, 200, 200, 200, 200)),
     "lessons.mine": ("GET", "/lessons/mine", row(LOGIN, 200, 200, 200, 200, 200, 200)),
     "lessons.new": ("GET", "/lessons/new", row(LOGIN, 403, 200, 200, 200, 403, 403)),
     "lessons.view": ("GET", "/lessons/{lesson}", row(LOGIN, 200, 200, 200, 404, 200, 404)),

@@ -17,6 +17,7 @@ VIEW_READERS = define("view_readers", "obj: lesson — reader counts by role")
 CONFIRM_CORE = define("confirm_core", "obj: school — its staff have core material to confirm on their worklist")
 CONFIRM_LESSON = define("confirm_lesson", "obj: lesson — the user is asked to confirm this core material as read")
 VIEW_INFORMED = define("view_informed", "obj: commune — how many of its teachers confirmed core material")
+READ_HELP = define("read_help", "obj: none — how to write and format a lesson, for anyone")
 VIEW_CONFIRMATIONS = define("view_confirmations",
                             "obj: school — the names of its teachers who have and have not confirmed core material")
 
@@ -233,3 +234,9 @@ class _AnyTeacherOf:
 def core_lessons_for_teachers_of(school: OrgUnit) -> ColumnElement[bool]:
     """The WHERE clause of the core lessons the school's teachers are asked to confirm."""
     return lessons_to_confirm(_AnyTeacherOf(school))
+
+
+@rule(READ_HELP, anonymous=True)
+def can_read_help(user, _nothing=None) -> bool:
+    """The help on writing a lesson is for anyone, logged in or not (it shows nobody's data)."""
+    return True

@@ -90,6 +90,13 @@ def index():
                            can_write=bool(lesson_schools(current_user)))
 
 
+@bp.route("/formatting")
+def formatting():
+    """How to format a lesson's content, in plain words, each way shown as typed and as it reads."""
+    policy.require(A.READ_HELP)
+    return render_template("lessons/formatting.html")
+
+
 @bp.route("/mine")
 @login_required
 def mine():

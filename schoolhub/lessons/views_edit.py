@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from schoolhub import files
 from schoolhub.db import get_session
 from schoolhub.forms import apply_service_error
-from schoolhub.lessons import services
+from schoolhub.lessons import pending, services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
 from schoolhub.lessons.models import Attachment, Lesson, LessonStatus, Visibility
 from schoolhub.lessons.policy import lesson_schools
@@ -33,6 +33,24 @@ def _input(form: LessonForm) -> services.LessonInput:
 def _chosen_file():
     upload = request.files.get("file")
     return upload if upload is not None and upload.filename else None
+
+
+def _waiting_file() -> pending.PendingFile | None:
+    """The file this user sent with an earlier "Preview", still waiting for this save (unless dropped)."""
+    token = request.form.get("pending_file")
+    if request.method != "POST" or not token:
+        return None
+    if request.form.get("drop_pending"):
+        if pending.find(current_app.config["UPLOAD_DIR"], token, current_user.id) is not None:
+            pending.drop(current_app.config["UPLOAD_DIR"], token)
+        return None
+    return pending.find(current_app.config["UPLOAD_DIR"], token, current_user.id)
+
+
+def _with_picture(body: str, stored) -> str:
+    """The body with the picture added at its end, so a phone user need not copy any code."""
+    alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
+    return (body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
 
 
 def _action() -> tuple[str, int | None]:
@@ -59,6 +77,7 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
     config = current_app.config
     stored = None
     removed_token = None
+    waiting = _waiting_file()
     try:
         chosen = _chosen_file()
         if chosen is not None:
@@ -75,15 +94,15 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
                 data.body = services.without_file(data.body, removing.token)
             # (Already gone, by a double tap or in another tab: the rest is saved all the same.)
         if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
-            # A picture goes into the text at once, so a phone user need not copy any code.
-            alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
-            data.body = (data.body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
+            data.body = _with_picture(data.body, stored)
         if lesson is None:
             lesson = services.create_lesson(db, current_user, school, data)
         else:
             services.update_lesson(db, current_user, lesson, data)
         if stored is not None:
             services.add_attachment(db, current_user, lesson, stored)
+        if waiting is not None:  # sent with an earlier preview: its picture is already in the text
+            services.add_attachment(db, current_user, lesson, waiting.stored)
         if removing is not None:
             removed_token = services.remove_attachment(db, current_user, removing)
         if request.form.get("action") == "publish":
@@ -108,6 +127,8 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
         raise
     if removed_token:
         files.delete_stored(config["UPLOAD_DIR"], removed_token)
+    if waiting is not None:
+        pending.attached(config["UPLOAD_DIR"], waiting.token)
     return lesson
 
 
@@ -119,7 +140,7 @@ def _after_save(lesson: Lesson, action: str):
     if action == "remove":
         flash(_("Saved; the file is removed, and so are its places in the content."), "success")
         return redirect(url_for("lessons.edit", lesson_id=lesson.id) + "#files")
-    if _chosen_file() is not None:
+    if _chosen_file() is not None or request.form.get("pending_file") and not request.form.get("drop_pending"):
         flash(_("Saved, and the file is attached."), "success")
     else:
         flash(_("Saved."), "success")
@@ -127,7 +148,24 @@ def _after_save(lesson: Lesson, action: str):
 
 
 def _preview(form) -> str | None:
-    """The body to preview, or None (with the reason on the field) when it could not be rendered quickly."""
+    """The body to preview, or None (with the reason on the field) when it could not be rendered quickly.
+
+    A file chosen with the preview is stored now and waits for the next save (a browser would drop it
+    from the form shown again); a picture goes into the text, so the preview shows it.
+    """
+    chosen = _chosen_file()
+    if chosen is not None:
+        config = current_app.config
+        try:
+            stored = files.store(chosen.stream, chosen.filename, config["UPLOAD_DIR"],
+                                 max_bytes=config["UPLOAD_MAX_BYTES"])
+        except files.UploadRejected as error:
+            form.file_errors = [_(error.message, **error.params)]
+            form.file_too_large = error.message == files.MSG_TOO_LARGE
+        else:
+            form.waiting = pending.keep(config["UPLOAD_DIR"], current_user.id, stored)
+            if stored.kind.is_image and request.form.get("insert_image"):
+                form.body.data = _with_picture(form.body.data or "", stored)
     body = form.body.data or ""
     try:
         services.check_body(body)
@@ -139,16 +177,27 @@ def _preview(form) -> str | None:
 
 def _render(form, lesson: Lesson | None, preview: str | None = None):
     """The form again. A chosen file is never kept by the browser, so say it must be chosen again."""
-    if request.method == "POST" and _chosen_file() is not None and not form.file_errors:
+    waiting = form.waiting or _waiting_file()
+    if request.method == "POST" and _chosen_file() is not None and not form.file_errors and form.waiting is None:
         form.file_errors = [_("The file you chose was not attached yet: choose it again before saving.")]
     status = 413 if getattr(form, "file_too_large", False) else 200
     source = visible_source(lesson) if lesson is not None else None
-    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview, source=source), status
+    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview, source=source,
+                           waiting=waiting, pictures=_pictures(lesson, waiting)), status
+
+
+def _pictures(lesson: Lesson | None, waiting) -> list[tuple[str, str]]:
+    """(name, token) of the pictures the toolbar can put into the text: attached, or waiting."""
+    found = [(a.original_name, a.token) for a in (lesson.attachments if lesson else []) if a.is_image]
+    if waiting is not None and waiting.is_image:
+        found.append((waiting.name, waiting.token))
+    return found
 
 
 def _prepare(form) -> None:
     form.file_errors = []
     form.file_too_large = False
+    form.waiting = None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -200,7 +249,8 @@ def edit(lesson_id: int):
         db.refresh(lesson)
         if str(form.base_revision.data or "") != str(lesson.revision_count):
             already = action == "save" or (action == "publish" and lesson.status == LessonStatus.PUBLISHED)
-            if already and _chosen_file() is None and services.same_as_current(lesson, _input(form)):
+            if (already and _chosen_file() is None and _waiting_file() is None
+                    and services.same_as_current(lesson, _input(form))):
                 return _after_save(lesson, action)  # the same form sent twice (a double tap): it is saved
             _conflict_message(form, lesson)
             return _render(form, lesson)

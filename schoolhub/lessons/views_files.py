@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from schoolhub import files, policy
 from schoolhub.db import get_session
+from schoolhub.lessons import pending
 from schoolhub.lessons.models import Attachment, Lesson, LessonStatus, Visibility
 from schoolhub.security import login_manager
 
@@ -24,7 +25,7 @@ def serve(token: str):
         .options(joinedload(Attachment.lesson).joinedload(Lesson.school))
     )
     if attachment is None:
-        abort(404)
+        return _waiting(token)
     lesson = attachment.lesson
     if not policy.can(policy.Action.VIEW_LESSON, lesson):
         if not current_user.is_authenticated:
@@ -45,4 +46,19 @@ def serve(token: str):
     # Always revalidate (answers are conditional, so cheap): an archived lesson's or a logged-out user's
     # files must not linger in a shared school computer's cache.
     response.headers["Cache-Control"] = "public, no-cache" if public else "private, no-cache"
+    return response
+
+
+def _waiting(token: str):
+    """A file sent with a preview and not saved yet: only its sender sees it (a picture in their preview)."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    waiting = pending.find(current_app.config["UPLOAD_DIR"], token, user_id)
+    if waiting is None:
+        abort(404)
+    path = files.path_for(current_app.config["UPLOAD_DIR"], token)
+    response = send_file(path, mimetype=waiting.kind.mime, as_attachment=not waiting.is_image,
+                         download_name=waiting.name, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
