@@ -40,6 +40,11 @@ def init_app(app: Flask) -> None:
     def _csrf(error):
         from flask_babel import gettext as _
 
+        from schoolhub import drafts
+
+        kept = drafts.keep()  # a form we know how to show again: keep what was typed
+        if kept is not None:
+            return kept
         return render_error(400, _("The page was open for too long, or you logged in again in another tab, so what "
                                    "it sent was not accepted. Nothing was changed. Reload the page and do it again."))
 

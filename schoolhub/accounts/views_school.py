@@ -12,6 +12,7 @@ from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
+from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate, small_int
 from schoolhub.services import ServiceError
@@ -88,6 +89,7 @@ def students(school_id: int):
 
 
 @bp.route("/<int:school_id>/teachers/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_teacher(school_id: int):
     """Add a teacher with a one-time password."""
@@ -116,6 +118,7 @@ def _class_choices(school: OrgUnit):
 
 
 @bp.route("/<int:school_id>/students/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_student(school_id: int):
     """Add one student to a class, with a one-time password."""
@@ -141,6 +144,7 @@ def new_student(school_id: int):
 
 
 @bp.route("/<int:school_id>/people/<int:user_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit_person(school_id: int, user_id: int):
     """Change a teacher's or student's details."""
@@ -224,6 +228,7 @@ def class_detail(school_id: int, class_id: int):
 
 
 @bp.route("/<int:school_id>/classes/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_class(school_id: int):
     """Open a new class for a school year."""
@@ -247,6 +252,7 @@ def new_class(school_id: int):
 
 
 @bp.route("/<int:school_id>/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit_class(school_id: int, class_id: int):
     """Rename a class, change its grade, or close it."""

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from schoolhub import files
 from schoolhub.db import get_session
+from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
 from schoolhub.lessons import pending, services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
@@ -201,6 +202,7 @@ def _prepare(form) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new():
     """Write a new lesson in one of my schools; it starts as a draft."""
@@ -233,6 +235,7 @@ def _conflict_message(form, lesson: Lesson) -> None:
 
 
 @bp.route("/<int:lesson_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit(lesson_id: int):
     """Edit the lesson: text, description, files; preview without saving; every save keeps a revision."""
