@@ -46,10 +46,13 @@ MATRIX = {
     "school.person_active": ("GET", "/schools/{school}/people/{student}/active", ADMIN_ONLY),
     "school.reset_password": ("GET", "/schools/{school}/people/{student}/password", ADMIN_ONLY),
     "school.new_class": ("GET", "/schools/{school}/classes/new", ADMIN_ONLY),
+    "school.reissue_passwords": ("GET", "/schools/{school}/passwords?class_id={school_class}", ADMIN_ONLY),
     "school.edit_class": ("GET", "/schools/{school}/classes/{school_class}/edit", ADMIN_ONLY),
     "roster.upload": ("GET", "/schools/{school}/import", ADMIN_ONLY),
     # A token that was never issued: even the school's admin gets 404.
     "roster.commit": ("POST", "/schools/{school}/import/{token}", row(LOGIN, 403, 403, 404, 404, 403, 404)),
+    # The same address opened again (a reloaded password sheet): explains and offers new passwords.
+    "roster.sheet_again": ("GET", "/schools/{school}/import/{token}", row(LOGIN, 403, 403, 404, 404, 403, 404)),
     # Lessons. {lesson}: published, for school THCS-A only, written by `teacher`, with one picture
     # attached. A POST without data changes nothing (400, or a no-op redirect).
     "lessons.index": ("GET", "/lessons", row(200, 200, 200, 200, 200, 200, 200)),

@@ -217,6 +217,32 @@ def reset_password(school_id: int, user_id: int):
     return render_template("school/reset_password.html", school=school, person=person)
 
 
+@bp.route("/<int:school_id>/passwords", methods=["GET", "POST"])
+@login_required
+def reissue_passwords(school_id: int):
+    """Confirm, then issue new one-time passwords to a class (or the staff) still waiting for their first login."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    db = get_session()
+    class_id = small_int(request.values.get("class_id", ""))
+    if class_id:
+        school_class = _class(school, class_id)
+        label, role = school_class.name, Role.STUDENT
+    elif request.values.get("staff") == "1":
+        school_class, label, role = None, None, Role.TEACHER
+    else:
+        abort(404)
+    people = [p for p in queries.waiting_for_first_login(db, school, role, class_id=class_id)
+              if policy.can(policy.Action.MANAGE_USER, p)]
+    if request.method == "POST" and people:
+        issued = services.reissue_passwords(db, current_user, school, people, label or "staff")
+        db.commit()
+        return render_template("school/passwords_sheet.html", school=school, school_class=school_class,
+                               label=label, accounts=issued)
+    return render_template("school/reissue_passwords.html", school=school, school_class=school_class,
+                           label=label, people=people)
+
+
 @bp.route("/<int:school_id>/classes/<int:class_id>")
 @login_required
 def class_detail(school_id: int, class_id: int):
