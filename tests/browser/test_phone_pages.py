@@ -43,8 +43,10 @@ LONG_BODY = (
     f"| 1 | Quán triệt Nghị quyết 57 | Ban giám hiệu | Hội trường | {LONG_WORD[:60]} | 100% giáo viên |\n"
     "| 2 | Chuyển đổi số trong dạy học | Tổ Tin học | Phòng máy | Mang máy tính | Mỗi tổ một bài |\n"
 )
+IMPORT_TOKEN = "0f" * 16
 ROLES = {"officer": "demo.officer", "admin": "demo.admin", "teacher": "demo.teacher", "student": "demo.student"}
-SKIP_ENDPOINTS = {"static", "core.healthz", "lessons.feed"}  # not pages people read on a phone
+# Not pages people read on a phone: files, a feed, a spreadsheet download.
+SKIP_ENDPOINTS = {"static", "core.healthz", "lessons.feed", "files.serve", "lessons.informed_xlsx"}
 
 PAGE_FACTS_JS = """() => {
   const header = document.querySelector('header.site-header');
@@ -98,6 +100,13 @@ def _seed(live_db, live_app) -> dict:
                                             User.id != teacher.id).order_by(User.id))
     seven_a = live_db.scalar(select(SchoolClass).where(SchoolClass.school_id == school.id, SchoolClass.name == "7A"))
     live_db.commit()  # last: an open read transaction would lock SQLite against the app's writes
+    # A class list imported earlier (as views_roster leaves it), so its sheet's address can be opened again.
+    import json
+    imports = Path(live_app.config["UPLOAD_DIR"]) / "imports"
+    imports.mkdir(parents=True, exist_ok=True)
+    (imports / f"{IMPORT_TOKEN}.json").write_text(json.dumps({"school_id": school.id, "format": "csv", "kind": "students"}))
+    (imports / f"{IMPORT_TOKEN}.done").write_text(json.dumps(
+        {"kind": "students", "groups": [{"label": "7A", "count": 8, "class_id": seven_a.id}]}))
     return {"commune_id": [commune.id], "school_id": [school.id], "class_id": [seven_a.id],
             "user_id": [student.id, other_teacher.id], "lesson_id": [lesson.id, core.id], "number": [1],
             "token": [stored.token], "long_school": long_school.id}
@@ -133,8 +142,13 @@ def test_every_page_fits_a_phone(role, page, live_db, live_app, log_in, request)
     tag = os.environ.get("SCHOOLHUB_SHOT_TAG", "after")
     folder = ARTIFACTS / tag
     folder.mkdir(parents=True, exist_ok=True)
+    school_id, class_id = values["school_id"][0], values["class_id"][0]
     extra = [("admin.schools", f"/communes/{values['commune_id'][0]}/schools?q=Dân tộc"),
-             ("school.overview", f"/schools/{values['long_school']}"), ("lessons.index", "/lessons?q=nghi")]
+             ("school.overview", f"/schools/{values['long_school']}"), ("lessons.index", "/lessons?q=nghi"),
+             ("lessons.informed", f"/lessons/informed/{values['long_school']}"),
+             ("school.reissue_passwords", f"/schools/{school_id}/passwords?class_id={class_id}"),
+             ("school.reissue_passwords", f"/schools/{school_id}/passwords?staff=1"),
+             ("roster.sheet_again", f"/schools/{school_id}/import/{IMPORT_TOKEN}")]
     checked, problems = [], []
     for endpoint, path in _urls(live_app, values) + extra:
         response = page.goto(path)
