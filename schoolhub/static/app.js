@@ -282,7 +282,8 @@ document.addEventListener("change", function (event) {
       if (!item) { return; }
       event.preventDefault();
       if (line.trim() === item[0].trim()) {
-        replace(b.start, area.selectionStart, "", b.start, b.start);
+        // The list ends with an empty line, so what follows is a new paragraph, not part of the last item.
+        replace(b.start, area.selectionStart, "\n", b.start + 1, b.start + 1);
         return;
       }
       var next = item[2] ? (parseInt(item[2], 10) + 1) + item[1].slice(-1) + " " : item[1] + " ";

@@ -102,6 +102,26 @@ def test_a_teacher_writes_with_the_toolbar_and_the_admin_sees_who_confirmed(
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
 
+    # A numbered list, a word in italics (Ctrl+I) and a link (Ctrl+K opens the link box).
+    tool(page, "numbered").click()
+    page.keyboard.type("Đọc kỹ hướng dẫn")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("Thực hành")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Xem thêm: ")
+    page.keyboard.press("Control+k")
+    link = page.locator("main [data-md-panel=link]")
+    assert link.is_visible()
+    link.locator("[data-md-link-text]").fill("trang của xã")
+    link.locator("[data-md-link-url]").fill("binhchuong.gov.vn")
+    link.locator("[data-md-link-url]").press("Enter")
+    assert link.is_hidden()
+    assert "1. Đọc kỹ hướng dẫn\n2. *Thực hành*\n\nXem thêm: [trang của xã](https://binhchuong.gov.vn)" in body.input_value()
+    page.keyboard.press("Enter")
+
     # A table, typed into boxes.
     tool(page, "table").click()
     panel = page.locator("main [data-md-panel=table]")
@@ -123,8 +143,11 @@ def test_a_teacher_writes_with_the_toolbar_and_the_admin_sees_who_confirmed(
     assert path_of(page) == "/lessons/new"
     preview = page.locator("main section.preview .lesson-body")
     assert preview.locator("h2").inner_text().strip() == HEADING
-    assert [t.strip() for t in preview.locator("li").all_inner_texts()] == list(ITEMS)
+    assert [t.strip() for t in preview.locator("ul li").all_inner_texts()] == list(ITEMS)
     assert preview.locator("strong").inner_text().strip() == "quan trọng"
+    assert [t.strip() for t in preview.locator("ol li").all_inner_texts()] == ["Đọc kỹ hướng dẫn", "Thực hành"]
+    assert preview.locator("ol em").inner_text().strip() == "Thực hành"
+    assert preview.locator('a[href="https://binhchuong.gov.vn"]').inner_text().strip() == "trang của xã"
     assert [t.strip() for t in preview.locator("table th").all_inner_texts()] == list(CELLS[0])
     assert [t.strip() for t in preview.locator("table td").all_inner_texts()] == [c for row in CELLS[1:] for c in row]
     image = preview.locator('img[src^="/files/"]')
@@ -141,7 +164,7 @@ def test_a_teacher_writes_with_the_toolbar_and_the_admin_sees_who_confirmed(
     assert lesson_path.startswith("/lessons/") and lesson_path.split("/")[-1].isdigit(), page.url
     article = page.locator("main .lesson-body")
     assert article.locator("h2").inner_text().strip() == HEADING
-    assert article.locator("table").count() == 1 and article.locator("li").count() == 2
+    assert article.locator("table").count() == 1 and article.locator("ul li").count() == 2
     image = article.locator('img[src^="/files/"]')
     page.wait_for_function(IMAGE_LOADED_JS, arg=image.element_handle())
     fits(page)
