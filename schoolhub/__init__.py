@@ -81,11 +81,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.config["DOMAINS"] = DOMAINS
 
-    from schoolhub import cli, db, domains, errors, i18n, markup, security, views_common, views_files, worklist
+    from schoolhub import cli, db, domains, drafts, errors, i18n, markup, security, views_common, views_files, worklist
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    drafts.init_app(app)
     errors.init_app(app)
     markup.init_app(app)
     worklist.init_app(app)

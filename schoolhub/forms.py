@@ -5,9 +5,13 @@ Forms never touch the database: views set choices, services decide.
 """
 from __future__ import annotations
 
+from flask import has_request_context, request
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+
+from schoolhub import drafts
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Too long: at most %(max)d characters.")
@@ -15,11 +19,22 @@ CHOOSE = _l("Choose from the list.")
 
 
 class Form(FlaskForm):
-    """Base form: WTForms' own messages come from schoolhub's catalog (it has no Vietnamese)."""
+    """Base form: WTForms' own messages come from schoolhub's catalog (it has no Vietnamese).
+
+    Shown again after a refused POST (expired form token or session), a form starts from the draft
+    of what was typed (schoolhub.drafts).
+    """
 
     class Meta:
         def get_translations(self, form):
             return get_translations()
+
+    def __init__(self, formdata=_Auto, **kwargs):
+        if formdata is _Auto and has_request_context() and request.method == "GET":
+            restored = drafts.formdata()
+            if restored is not None:
+                formdata = restored
+        super().__init__(formdata=formdata, **kwargs)
 
 
 def apply_service_error(form, error, default: str | None = None) -> None:

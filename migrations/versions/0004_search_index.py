@@ -14,38 +14,15 @@ Create Date: 2026-12-01 10:10:00.000000
 - Both: (status, published_at, id), (status, visibility, published_at) and
   (status, is_core, published_at, id) for the lists and the feed; the old (status, visibility) goes.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
+from schoolhub.lessons import search_index
 
 revision = '0004_search_index'
 down_revision = '0003_schema_rules'
 branch_labels = None
 depends_on = None
-
-SQLITE_SEARCH = [
-    "CREATE VIRTUAL TABLE lessons_fts USING fts5(search_folded, content='lessons', content_rowid='id', "
-    "tokenize='trigram')",
-    "CREATE TRIGGER lessons_fts_insert AFTER INSERT ON lessons BEGIN "
-    "INSERT INTO lessons_fts(rowid, search_folded) VALUES (new.id, new.search_folded); END",
-    "CREATE TRIGGER lessons_fts_delete AFTER DELETE ON lessons BEGIN "
-    "INSERT INTO lessons_fts(lessons_fts, rowid, search_folded) VALUES ('delete', old.id, old.search_folded); END",
-    "CREATE TRIGGER lessons_fts_update AFTER UPDATE OF search_folded ON lessons BEGIN "
-    "INSERT INTO lessons_fts(lessons_fts, rowid, search_folded) VALUES ('delete', old.id, old.search_folded); "
-    "INSERT INTO lessons_fts(rowid, search_folded) VALUES (new.id, new.search_folded); END",
-    "INSERT INTO lessons_fts(lessons_fts) VALUES ('rebuild')",
-]
-
-
-def create_sqlite_search() -> None:
-    for statement in SQLITE_SEARCH:
-        op.execute(statement)
-
-
-def drop_sqlite_search() -> None:
-    for name in ("lessons_fts_insert", "lessons_fts_delete", "lessons_fts_update"):
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute("DROP TABLE IF EXISTS lessons_fts")
-
 
 def upgrade() -> None:
     with op.batch_alter_table('lessons', schema=None) as batch_op:
@@ -62,14 +39,14 @@ def upgrade() -> None:
             "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"))
         op.execute(f"CREATE INDEX ix_lessons_search_folded_trgm ON lessons USING gin (search_folded {schema}.gin_trgm_ops)")
     elif op.get_bind().dialect.name == 'sqlite':
-        create_sqlite_search()
+        search_index.create(op.execute)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP INDEX IF EXISTS ix_lessons_search_folded_trgm")
     elif op.get_bind().dialect.name == 'sqlite':
-        drop_sqlite_search()
+        search_index.drop(op.execute)
     with op.batch_alter_table('lessons', schema=None) as batch_op:
         batch_op.drop_index('ix_lessons_status_is_core_published_at_id')
         batch_op.drop_index('ix_lessons_status_visibility_published_at')

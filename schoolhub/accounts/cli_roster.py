@@ -74,3 +74,6 @@ def import_roster_command(file: Path, school_code: str, kind: str, class_name: s
         out.write_text(buffer.getvalue(), encoding="utf-8-sig")
     summary = ", ".join(f"{c.label or 'teachers'}: {c.count}" for c in result.plan.counts)
     click.echo(f"Imported {len(result.accounts)} accounts into {school.code} ({summary}).", err=True)
+    for row in result.plan.existing_rows:
+        click.echo(f"{row.sheet}, row {row.row}: {row.full_name} already has an account "
+                   f"({row.existing.username}): skipped.", err=True)

@@ -98,6 +98,18 @@ def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: st
     return stmt.order_by(User.is_active_account.desc(), User.name_folded, User.id)
 
 
+def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
+                            class_id: int | None = None) -> list[User]:
+    """Active accounts of the school (a class's students) still on a one-time password, by name."""
+    stmt = (select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.unit_id == school.id, Membership.role == role, User.is_active_account.is_(True),
+                   User.must_change_password.is_(True))
+            .options(contains_eager(User.memberships)))
+    if class_id:
+        stmt = stmt.where(Membership.class_id == class_id)
+    return list(session.scalars(stmt.order_by(User.name_folded, User.id)).unique())
+
+
 def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
     """The admins of each school, by name, in one statement."""
     found: dict[int, list[User]] = {sid: [] for sid in school_ids}

@@ -19,6 +19,15 @@ KINDS = ("auto", STUDENTS, TEACHERS)
 _LEADING_DIGITS = re.compile(r"^\s*(\d{1,2})")
 
 
+@dataclass(frozen=True)
+class ExistingAccount:
+    """An account of the school a staff row stands for: the row is skipped, not made a second time."""
+
+    user_id: int
+    full_name: str
+    username: str
+
+
 @dataclass
 class PlannedRow:
     """A row of the file and what the import would do with it (or why it cannot)."""
@@ -26,6 +35,7 @@ class PlannedRow:
     source: RosterRow
     class_label: str | None = None
     errors: list = field(default_factory=list)
+    existing: ExistingAccount | None = None
 
     @property
     def sheet(self) -> str:
@@ -71,8 +81,17 @@ class ImportPlan:
         return [r for r in self.rows if r.errors]
 
     @property
+    def new_rows(self) -> list[PlannedRow]:
+        """The rows that become accounts: no problem, and nobody of the school already has an account for them."""
+        return [r for r in self.rows if not r.errors and r.existing is None]
+
+    @property
+    def existing_rows(self) -> list[PlannedRow]:
+        return [r for r in self.rows if r.existing is not None and not r.errors]
+
+    @property
     def ok(self) -> bool:
-        return bool(self.rows) and not self.bad_rows
+        return bool(self.new_rows) and not self.bad_rows
 
     @property
     def new_classes(self) -> list[ClassCount]:
@@ -119,6 +138,37 @@ def _existing(session: Session, school: OrgUnit, role: Role) -> tuple[set, set]:
     return people, codes
 
 
+def _digits(phone: str | None) -> str:
+    """A phone number compared as people write it: digits only, +84 read as the leading 0."""
+    digits = re.sub(r"\D", "", phone or "")
+    return "0" + digits[2:] if digits.startswith("84") and len(digits) >= 11 else digits
+
+
+def _staff_accounts(session: Session, school: OrgUnit) -> dict[str, list[tuple]]:
+    """The school's staff accounts (teachers and admins) by folded full name, in one statement."""
+    rows = session.execute(
+        select(User.id, User.full_name, User.username, User.name_folded, User.birth_date, User.phone)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == school.id, Membership.role.in_([Role.TEACHER, Role.SCHOOL_ADMIN]))
+        .order_by(User.id)
+    ).all()
+    found: dict[str, list[tuple]] = {}
+    for row in rows:
+        if all(row.id != other.id for other in found.get(row.name_folded, [])):
+            found.setdefault(row.name_folded, []).append(row)
+    return found
+
+
+def _same_person(src: RosterRow, account) -> bool:
+    """Same folded name (already matched); then the birth date when both have one, else the phone when both
+    have one, decides; with neither, the name alone."""
+    if src.birth_date and account.birth_date:
+        return src.birth_date == account.birth_date
+    if _digits(src.phone) and _digits(account.phone):
+        return _digits(src.phone) == _digits(account.phone)
+    return True
+
+
 def _check_person(planned: PlannedRow, kind: str) -> None:
     src = planned.source
     if len(src.full_name) > 120:
@@ -157,7 +207,8 @@ def preview_import(session: Session, school: OrgUnit, data: bytes, *, kind: str 
     roster = parse_roster(data, known_classes=[c.name for c in open_classes])
     kind = roster.kind if kind == "auto" else kind
     role = Role.STUDENT if kind == STUDENTS else Role.TEACHER
-    people, codes = _existing(session, school, role)
+    people, codes = _existing(session, school, role) if kind == STUDENTS else (set(), set())
+    staff = _staff_accounts(session, school) if kind == TEACHERS else {}
 
     counts: dict[str, ClassCount] = {}
     seen: dict[tuple, RosterRow] = {}
@@ -171,17 +222,23 @@ def preview_import(session: Session, school: OrgUnit, data: bytes, *, kind: str 
             sheet = next(s for s in roster.sheets if s.title == src.sheet)
             label = src.class_name or (chosen.name if chosen else None) or sheet.class_name
             _plan_class(planned, school, label, classes, counts, create_classes)
-        else:
-            counts.setdefault("", ClassCount(label=None)).count += 1
         if not src.full_name:
             continue
         key = (fold(src.full_name), src.birth_date)
+        if kind == TEACHERS:
+            # A staff row for someone who already has an account here (the principal who is the admin):
+            # shown as such and skipped, never a second account.
+            planned.existing = next((ExistingAccount(a.id, a.full_name, a.username)
+                                     for a in staff.get(key[0], []) if _same_person(src, a)), None)
+            if planned.existing is None:
+                counts.setdefault("", ClassCount(label=None)).count += 1
         if key in seen:
             planned.errors.append(_l("Duplicate: same name and date of birth as row %(row)s.",
                                      row=_where(seen[key], src.sheet)))
         else:
             seen[key] = src
-            if key in people:
+            # (Staff rows: who already has an account is decided above, by name and birth date or phone.)
+            if key in people and kind != TEACHERS:
                 planned.errors.append(_l("Duplicate: %(name)s with this date of birth is already in the school.",
                                          name=src.full_name) if src.birth_date else
                                       _l("Duplicate: %(name)s is already in the school.", name=src.full_name))
@@ -234,16 +291,18 @@ def _plan_class(planned: PlannedRow, school: OrgUnit, label: str | None, classes
 
 def commit_import(session: Session, actor: User | None, school: OrgUnit, data: bytes, *, kind: str = "auto",
                   class_id: int | None = None, create_classes: bool = False, filename: str = "") -> ImportResult:
-    """Check the file again and create every account (and missing class), or raise ImportRejected and write nothing."""
+    """Check the file again and create every account (and missing class), or raise ImportRejected and write nothing.
+
+    Staff rows for people who already have an account at the school are skipped (plan.existing_rows)."""
     plan = preview_import(session, school, data, kind=kind, class_id=class_id, create_classes=create_classes)
-    if not plan.ok:
+    if plan.bad_rows or not plan.rows:
         raise ImportRejected(plan)
     for count in plan.new_classes:
         plan.classes[class_key(count.label)] = services.create_class(
             session, actor, school, name=count.label, grade=count.grade, school_year=plan.school_year)
     reserved: set[str] = set()
     groups: dict[str, list[tuple[User, str]]] = {class_key(c.label or ""): [] for c in plan.counts}
-    for planned in plan.rows:
+    for planned in plan.new_rows:
         src = planned.source
         school_class = plan.classes[class_key(planned.class_label)] if plan.kind == STUDENTS else None
         # One audit entry for the whole import (below), not one per account.
@@ -255,6 +314,7 @@ def commit_import(session: Session, actor: User | None, school: OrgUnit, data: b
             position=src.position if plan.kind == TEACHERS else None, reserved=reserved)
         groups[class_key(planned.class_label or "")].append((user, temp))
     summary = ", ".join(f"{c.label or plan.kind}: {c.count}" for c in plan.counts)
+    skipped = f"; {len(plan.existing_rows)} already had an account" if plan.existing_rows else ""
     audit(session, actor, "roster.import", school, school,
-                   f"{filename} ({plan.kind}) {len(plan.rows)} accounts — {summary}")
+                   f"{filename} ({plan.kind}) {len(plan.new_rows)} accounts — {summary}{skipped}")
     return ImportResult(plan=plan, groups=[(c.label, groups[class_key(c.label or "")]) for c in plan.counts])

@@ -204,6 +204,22 @@ def reset_password(session: Session, actor: User, user: User) -> str:
     return temp
 
 
+def reissue_passwords(session: Session, actor: User, school: OrgUnit, users: list[User],
+                      what: str) -> list[tuple[User, str]]:
+    """New one-time passwords for people still waiting for their first login (a lost or unprinted sheet);
+    the old sheet stops working. One audit entry for the lot (`what`: the class or "staff")."""
+    issued = []
+    for user in users:
+        temp = temporary_password()
+        user.password_hash = hash_password(temp, temporary=True)
+        user.must_change_password = True
+        user.rotate_session_token()
+        issued.append((user, temp))
+    session.flush()
+    audit(session, actor, "roster.reissue_passwords", school, school, f"{what}: {len(issued)} accounts")
+    return issued
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """The user replaces their password; every other session of theirs ends."""
     from schoolhub.security import verify_password

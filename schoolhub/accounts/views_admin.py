@@ -11,6 +11,7 @@ from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import AppointAdminForm, SchoolForm
 from schoolhub.accounts.models import OrgUnit, SchoolLevel, UnitKind
 from schoolhub.db import get_session
+from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate
 from schoolhub.services import ServiceError
@@ -52,6 +53,7 @@ def schools(commune_id: int):
 
 
 @bp.route("/<int:commune_id>/schools/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_school(commune_id: int):
     """Register a new school under the commune."""
@@ -72,6 +74,7 @@ def new_school(commune_id: int):
 
 
 @bp.route("/<int:commune_id>/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit_school(commune_id: int, school_id: int):
     """Change a school's details."""
@@ -113,6 +116,7 @@ def school_active(commune_id: int, school_id: int):
 
 
 @bp.route("/<int:commune_id>/schools/<int:school_id>/admins", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def appoint_admin(commune_id: int, school_id: int):
     """Appoint a school admin: an existing account, or a new one with a one-time password."""

@@ -17,7 +17,7 @@ from schoolhub import policy
 from schoolhub.accounts import queries, roster_services
 from schoolhub.accounts.forms import ImportForm
 from schoolhub.accounts.models import OrgUnit
-from schoolhub.accounts.roster import RosterError
+from schoolhub.accounts.roster import RosterError, class_key
 from schoolhub.accounts.views_school import load_school
 from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
@@ -139,5 +139,24 @@ def commit(school_id: int, token: str):
         raise
     db.commit()
     data_path.unlink(missing_ok=True)
+    # What was made, so that reloading the sheet (a GET of this address) can say it and offer new passwords.
+    groups = [{"label": label, "count": len(accounts),
+               "class_id": result.plan.classes[class_key(label)].id if label else None}
+              for label, accounts in result.groups]
+    used_path.with_suffix(".done").write_text(json.dumps({"groups": groups, "kind": result.plan.kind}))
     return render_template("school/import_sheet.html", school=school, result=result,
                            filename=options.get("filename", ""))
+
+
+@bp.route("/<int:school_id>/import/<token>", methods=["GET"])
+@login_required
+def sheet_again(school_id: int, token: str):
+    """The address of a printed sheet, opened again: the passwords were shown once; offer new ones."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    _options, _data_path, used_path = _load_upload(school, token)
+    try:
+        done = json.loads(used_path.with_suffix(".done").read_text())
+    except (OSError, ValueError):
+        done = None  # checked but never imported: nothing was made
+    return render_template("school/import_done.html", school=school, done=done)

@@ -12,6 +12,7 @@ from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
+from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate, small_int
 from schoolhub.services import ServiceError
@@ -88,6 +89,7 @@ def students(school_id: int):
 
 
 @bp.route("/<int:school_id>/teachers/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_teacher(school_id: int):
     """Add a teacher with a one-time password."""
@@ -116,6 +118,7 @@ def _class_choices(school: OrgUnit):
 
 
 @bp.route("/<int:school_id>/students/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_student(school_id: int):
     """Add one student to a class, with a one-time password."""
@@ -141,6 +144,7 @@ def new_student(school_id: int):
 
 
 @bp.route("/<int:school_id>/people/<int:user_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit_person(school_id: int, user_id: int):
     """Change a teacher's or student's details."""
@@ -213,6 +217,32 @@ def reset_password(school_id: int, user_id: int):
     return render_template("school/reset_password.html", school=school, person=person)
 
 
+@bp.route("/<int:school_id>/passwords", methods=["GET", "POST"])
+@login_required
+def reissue_passwords(school_id: int):
+    """Confirm, then issue new one-time passwords to a class (or the staff) still waiting for their first login."""
+    school = load_school(school_id)
+    policy.require(policy.Action.MANAGE_PEOPLE, school)
+    db = get_session()
+    class_id = small_int(request.values.get("class_id", ""))
+    if class_id:
+        school_class = _class(school, class_id)
+        label, role = school_class.name, Role.STUDENT
+    elif request.values.get("staff") == "1":
+        school_class, label, role = None, None, Role.TEACHER
+    else:
+        abort(404)
+    people = [p for p in queries.waiting_for_first_login(db, school, role, class_id=class_id)
+              if policy.can(policy.Action.MANAGE_USER, p)]
+    if request.method == "POST" and people:
+        issued = services.reissue_passwords(db, current_user, school, people, label or "staff")
+        db.commit()
+        return render_template("school/passwords_sheet.html", school=school, school_class=school_class,
+                               label=label, accounts=issued)
+    return render_template("school/reissue_passwords.html", school=school, school_class=school_class,
+                           label=label, people=people)
+
+
 @bp.route("/<int:school_id>/classes/<int:class_id>")
 @login_required
 def class_detail(school_id: int, class_id: int):
@@ -224,6 +254,7 @@ def class_detail(school_id: int, class_id: int):
 
 
 @bp.route("/<int:school_id>/classes/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new_class(school_id: int):
     """Open a new class for a school year."""
@@ -247,6 +278,7 @@ def new_class(school_id: int):
 
 
 @bp.route("/<int:school_id>/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit_class(school_id: int, class_id: int):
     """Rename a class, change its grade, or close it."""

@@ -16,17 +16,19 @@ def init_app(app: Flask) -> None:
         views,
         views_edit,
         views_history,
+        views_informed,
         vocab,
         worklist,
     )
 
-    assert policy and views_edit and views_history  # rules and routes register on import
+    assert policy and views_edit and views_history and views_informed  # rules and routes register on import
     app.register_blueprint(views.bp)
     models.register_attachments(app)  # lessons' files are served at /files/<token>, to whoever may read the lesson
     reg = registry(app)
     reg.providers.extend(worklist.PROVIDERS)
     reg.add_panel(20, "lessons/_home_latest.html", panels.latest)
     reg.add_panel(35, "lessons/_home_informed.html", panels.informed)
+    reg.add_panel(45, "lessons/_home_school_informed.html", panels.school_informed)
     reg.add_demo(20, demo.seed)
     reg.add_scale(20, scale.seed)
 

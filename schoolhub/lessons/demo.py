@@ -34,7 +34,7 @@ DEMO_LESSONS = [
 
 
 def seed(db: Session, demo: Demo) -> None:
-    """A few published lessons by the demo teacher: one core, one public, one for the commune."""
+    """A few published lessons by the demo teacher: one core (for the commune's teachers), one public, one for the commune."""
     author = demo.accounts["demo.teacher"]
     school = next(m.unit for m in author.memberships)
     for spec in DEMO_LESSONS:
@@ -43,5 +43,6 @@ def seed(db: Session, demo: Demo) -> None:
         spec["visibility"] = Visibility(spec["visibility"])
         lesson = lesson_services.create_lesson(db, author, school, lesson_services.LessonInput(**spec))
         lesson_services.set_status(db, author, lesson, LessonStatus.PUBLISHED)
-        lesson.is_core = core
+        if core:  # marked by the commune's officer: every teacher of the commune is asked to confirm it
+            lesson_services.set_core(db, demo.accounts["demo.officer"], lesson, True, school.parent)
     db.flush()

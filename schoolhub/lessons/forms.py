@@ -55,7 +55,7 @@ class LessonForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(_REQUIRED), Length(max=TITLE_MAX, message=_TOO_LONG)])
     summary = TextAreaField(_l("Summary (one or two sentences shown in lists and link previews)"),
                             validators=[Optional(), Length(max=SUMMARY_MAX, message=_TOO_LONG)])
-    body = TextAreaField(_l("Content (Markdown)"), validators=[Optional(), Length(max=BODY_MAX, message=_TOO_LONG)])
+    body = TextAreaField(_l("Content"), validators=[Optional(), Length(max=BODY_MAX, message=_TOO_LONG)])
     topics = CheckboxesField(_l("Topics"), choices=_choices(TOPICS))
     subjects = CheckboxesField(_l("Subjects"), choices=_choices(SUBJECTS))
     grades = CheckboxesField(_l("Grades"), coerce=int,

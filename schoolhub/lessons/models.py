@@ -67,6 +67,7 @@ class Lesson(LessonContent, Base):
     __table_args__ = (
         CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600", name="duration_range"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint("is_core OR core_unit_id IS NULL", name="core_unit_only_when_core"),
         # Newest-first lists, the feed and the core-first lesson list walk these in order.
         Index(None, "status", "published_at", "id"),
         Index(None, "status", "visibility", "published_at"),
@@ -82,6 +83,10 @@ class Lesson(LessonContent, Base):
     # hostile text, so it runs once per save, not once per view).
     body_html: Mapped[str] = mapped_column(Text, default="")
     is_core: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whose people the core flag asks to confirm: the school when its admin set the flag, the commune when
+    # an officer did (lessons.policy.core_scope_for). None when not core, or when the flag was set without
+    # saying (older rows, fixtures): read as the lesson's own school, the narrowest reading.
+    core_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     status: Mapped[LessonStatus] = mapped_column(default=LessonStatus.DRAFT)
     source_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     # Kept as text too, so the credit survives the original being archived or removed.
@@ -95,7 +100,7 @@ class Lesson(LessonContent, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
 
-    school: Mapped[OrgUnit] = relationship()
+    school: Mapped[OrgUnit] = relationship(foreign_keys=[school_id])
     author: Mapped[User | None] = relationship()
     source: Mapped[Lesson | None] = relationship(remote_side=[id])
     attachments: Mapped[list[Attachment]] = relationship(
@@ -118,6 +123,11 @@ class Lesson(LessonContent, Base):
     @property
     def is_published(self) -> bool:
         return self.status == LessonStatus.PUBLISHED
+
+    @property
+    def core_scope_id(self) -> int:
+        """The unit whose people the core flag asks: the one recorded, else the lesson's school."""
+        return self.core_unit_id or self.school_id
 
 
 class LessonRevision(LessonContent, Base):

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from schoolhub import policy
+from schoolhub.accounts.queries import schools_under
 from schoolhub.lessons import queries
-from schoolhub.lessons.policy import VIEW_INFORMED, lesson_schools
+from schoolhub.lessons.policy import VIEW_CONFIRMATIONS, VIEW_INFORMED, lesson_schools
 
 LATEST = 5
 
@@ -15,8 +16,24 @@ def latest(db, user) -> dict:
 
 
 def informed(db, user) -> dict | None:
-    """Officers: how many of the commune's teachers confirmed core material."""
+    """Officers: per school of the commune, how many teachers confirmed core material (names one click away)."""
     communes = policy.units_where(user, VIEW_INFORMED)
     if not communes:
         return None
-    return {"informed": [(commune, queries.informed_teachers(db, commune)) for commune in communes]}
+    listed = [(commune, schools_under(db, commune)) for commune in communes]
+    figures = queries.informed_by_school(db, [s.id for _c, schools in listed for s in schools])
+    return {"informed": [(commune, schools, queries.informed_teachers(db, commune)) for commune, schools in listed],
+            "figures": figures}
+
+
+def school_informed(db, user) -> dict | None:
+    """School admins: each core lesson their teachers are asked to confirm, and how many did."""
+    schools = policy.units_where(user, VIEW_CONFIRMATIONS)
+    if not schools:
+        return None
+    figures = queries.informed_by_school(db, [s.id for s in schools])
+    rows = []
+    for school in schools:
+        teachers, per_lesson = queries.school_confirmations(db, school)
+        rows.append((school, figures[school.id], per_lesson, teachers))
+    return {"school_informed": rows}

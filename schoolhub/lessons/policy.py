@@ -1,7 +1,7 @@
 """Who may write, read, mark, copy and follow lessons; beside each listing rule its SQL twin."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
@@ -15,8 +15,12 @@ EDIT_LESSON = define("edit_lesson", "obj: lesson — content, attachments, statu
 MARK_CORE = define("mark_core", "obj: lesson — the 'core Resolution 57 material' flag")
 COPY_LESSON = define("copy_lesson", "obj: lesson — into one's own school as a new draft")
 VIEW_READERS = define("view_readers", "obj: lesson — reader counts by role")
-CONFIRM_CORE = define("confirm_core", "obj: school — its staff are asked to confirm core material as read")
+CONFIRM_CORE = define("confirm_core", "obj: school — its staff have core material to confirm on their worklist")
+CONFIRM_LESSON = define("confirm_lesson", "obj: lesson — the user is asked to confirm this core material as read")
 VIEW_INFORMED = define("view_informed", "obj: commune — how many of its teachers confirmed core material")
+READ_HELP = define("read_help", "obj: none — how to write and format a lesson, for anyone")
+VIEW_CONFIRMATIONS = define("view_confirmations",
+                            "obj: school — the names of its teachers who have and have not confirmed core material")
 
 
 @rule(CREATE_LESSON)
@@ -109,8 +113,18 @@ def can_edit_lesson(user, lesson: Lesson) -> bool:
 
 @rule(MARK_CORE)
 def can_mark_core(user, lesson: Lesson) -> bool:
-    """The school's admins and the commune's officers."""
-    return has_role(user, Role.SCHOOL_ADMIN, lesson.school) or has_role(user, Role.OFFICER, lesson.school)
+    """The commune's officers; the school's admins too, unless an officer made it the commune's core material."""
+    if has_role(user, Role.OFFICER, lesson.school):
+        return True
+    return has_role(user, Role.SCHOOL_ADMIN, lesson.school) and (
+        not lesson.is_core or lesson.core_scope_id == lesson.school_id)
+
+
+def core_scope_for(user, lesson: Lesson) -> OrgUnit:
+    """Whose people the user's core flag asks: the whole commune for its officers, else the lesson's school."""
+    if has_role(user, Role.OFFICER, lesson.school) and lesson.school.parent is not None:
+        return lesson.school.parent
+    return lesson.school
 
 
 @rule(COPY_LESSON)
@@ -128,11 +142,99 @@ def can_view_readers(user, lesson: Lesson) -> bool:
 
 @rule(CONFIRM_CORE)
 def is_asked_to_confirm_core(user, school: OrgUnit) -> bool:
-    """Teachers and admins of a school are asked to confirm core material as read."""
+    """Teachers and admins of a school have the core material they are asked about on their worklist."""
     return is_school_staff(user, school)
+
+
+# Who each audience of a lesson is, among the people with accounts (parents have none).
+_AUDIENCE_ROLES = {"teachers": (Role.TEACHER, Role.SCHOOL_ADMIN), "students": (Role.STUDENT,)}
+_ASKED_WHEN_NONE_NAMED = (Role.TEACHER, Role.SCHOOL_ADMIN, Role.STUDENT)
+
+
+def asked_roles(lesson: Lesson) -> set[Role]:
+    """The roles a core lesson asks, from the audiences it names; naming none, it is for everyone."""
+    keys = lesson.audience_keys
+    if not keys:
+        return set(_ASKED_WHEN_NONE_NAMED)
+    return {role for key in keys for role in _AUDIENCE_ROLES.get(key, ())}
+
+
+def _unit_and_above(unit: OrgUnit) -> list[int]:
+    """The ids of a unit and of every unit above it, read from its path ('/1/7/42/' → [1, 7, 42])."""
+    return [int(part) for part in unit.path.split("/") if part]
+
+
+@rule(CONFIRM_LESSON)
+def is_asked_to_confirm(user, lesson: Lesson) -> bool:
+    """Published core material asks the people of its scope (the school, or the commune when an officer
+    marked it) whose role is among the audiences it names (none named: everyone), if they may read it."""
+    if not (lesson.is_core and lesson.status == LessonStatus.PUBLISHED):
+        return False
+    roles = asked_roles(lesson)
+    in_scope = any(m.role in roles and lesson.core_scope_id in _unit_and_above(m.unit) for m in memberships(user))
+    return in_scope and can_view_lesson(user, lesson)
+
+
+def _audience_clause(role: Role) -> ColumnElement[bool]:
+    """Lessons naming no audience, or one that `role` belongs to."""
+    keys = [key for key, roles in _AUDIENCE_ROLES.items() if role in roles]
+    return or_(Lesson.audiences == "", *[Lesson.audiences.like(f"%,{key},%") for key in keys])
+
+
+@scope(CONFIRM_LESSON, Lesson)
+def lessons_to_confirm(user) -> ColumnElement[bool]:
+    """The WHERE clause for exactly the lessons is_asked_to_confirm allows."""
+    clauses = []
+    for m in memberships(user):
+        if m.role not in _ASKED_WHEN_NONE_NAMED:
+            continue
+        above = _unit_and_above(m.unit)
+        in_scope = or_(Lesson.core_unit_id.in_(above), and_(Lesson.core_unit_id.is_(None), Lesson.school_id.in_(above)))
+        clauses.append(and_(in_scope, _audience_clause(m.role)))
+    if not clauses:
+        return false()
+    return and_(Lesson.is_core.is_(true()), Lesson.status == LessonStatus.PUBLISHED, or_(*clauses),
+                visible_lessons(user))
 
 
 @rule(VIEW_INFORMED)
 def can_view_informed(user, commune: OrgUnit) -> bool:
     """The commune's officers follow how many of its teachers confirmed core material."""
     return is_commune_officer(user, commune)
+
+
+@rule(VIEW_CONFIRMATIONS)
+def can_view_confirmations(user, school: OrgUnit) -> bool:
+    """Teachers are staff: the school's admins and the commune's officers see which of them confirmed
+    core material (students' names never leave their school, and are not listed here at all)."""
+    return school.kind == UnitKind.SCHOOL and (
+        has_role(user, Role.SCHOOL_ADMIN, school) or has_role(user, Role.OFFICER, school))
+
+
+class _Member:
+    """A membership as the rules read it (role and unit), for `teacher_of`."""
+
+    def __init__(self, role: Role, unit: OrgUnit):
+        self.role, self.unit = role, unit
+
+
+class _AnyTeacherOf:
+    """Any teacher of a school, as a principal: what CONFIRM_LESSON asks of them is what the school's
+    figures count (so a figure and the teachers' worklists can never disagree)."""
+
+    is_authenticated = True
+    id = 0  # nobody: such a principal authors nothing
+
+    def __init__(self, school: OrgUnit):
+        self.memberships = [_Member(Role.TEACHER, school)]
+
+
+def core_lessons_for_teachers_of(school: OrgUnit) -> ColumnElement[bool]:
+    """The WHERE clause of the core lessons the school's teachers are asked to confirm."""
+    return lessons_to_confirm(_AnyTeacherOf(school))
+
+
+@rule(READ_HELP, anonymous=True)
+def can_read_help(user, _nothing=None) -> bool:
+    """The help on writing a lesson is for anyone, logged in or not (it shows nobody's data)."""
+    return True

@@ -1,13 +1,16 @@
 """Read-side queries of lessons: what a user may see, search, reader counts."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import current_app, has_app_context
 from sqlalchemy import Select, case, column, func, select, table, true
 from sqlalchemy.orm import Session, defer, joinedload
 
-from schoolhub.accounts.models import Membership, OrgUnit, Role
+from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus
-from schoolhub.lessons.policy import visible_lessons
+from schoolhub.lessons.policy import core_lessons_for_teachers_of, lessons_to_confirm, visible_lessons
 from schoolhub.textfold import exact_key, fold, nfc
 
 QUERY_MAX = 100
@@ -117,28 +120,98 @@ def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int
     return {Role(role): (int(read), int(confirmed)) for role, read, confirmed in session.execute(stmt)}
 
 
-def informed_teachers(session: Session, unit: OrgUnit) -> tuple[int, int]:
-    """(teachers under the unit who confirmed at least one core lesson, all teachers under it).
+@dataclass(frozen=True)
+class Informed:
+    """Of a school's (or a commune's) active teachers, how many confirmed at least one core lesson."""
 
-    The commune's "teachers informed about the resolution" figure counts these records.
+    informed: int = 0
+    teachers: int = 0
+
+
+def _informed_ids():
+    """Users who confirmed reading at least one core lesson."""
+    return (select(LessonRead.user_id).join(Lesson, Lesson.id == LessonRead.lesson_id)
+            .where(Lesson.is_core.is_(true()), LessonRead.confirmed_at.is_not(None)))
+
+
+def _active_teachers():
+    """Memberships of active accounts holding the teacher role (school admins are not counted)."""
+    return (select(Membership.unit_id, Membership.user_id).join(User, User.id == Membership.user_id)
+            .where(Membership.role == Role.TEACHER, Membership.ended_on.is_(None), User.is_active_account.is_(True)))
+
+
+def informed_by_school(session: Session, school_ids: list[int]) -> dict[int, Informed]:
+    """The "teachers informed about the resolution" figure of each school, in one statement.
+
+    The one definition every page uses: active accounts with the teacher role at the school (not its
+    admins), and among them those who confirmed at least one core lesson.
     """
-    under = unit.subtree()
-    staff = (under, Membership.role.in_([Role.TEACHER, Role.SCHOOL_ADMIN]), Membership.ended_on.is_(None))
-    teachers = select(Membership.user_id).join(OrgUnit, OrgUnit.id == Membership.unit_id).where(*staff)
-    total = session.scalar(select(func.count(func.distinct(Membership.user_id))).select_from(
-        Membership).join(OrgUnit, OrgUnit.id == Membership.unit_id).where(*staff)) or 0
-    informed = session.scalar(
-        select(func.count(func.distinct(LessonRead.user_id)))
-        .join(Lesson, Lesson.id == LessonRead.lesson_id)
-        .where(Lesson.is_core.is_(true()), LessonRead.confirmed_at.is_not(None),
-               LessonRead.user_id.in_(teachers))) or 0
-    return int(informed), int(total)
+    found = {sid: Informed() for sid in school_ids}
+    if not school_ids:
+        return found
+    rows = _active_teachers().where(Membership.unit_id.in_(school_ids)).subquery()
+    stmt = (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)),
+                   func.count(func.distinct(case((rows.c.user_id.in_(_informed_ids()), rows.c.user_id)))))
+            .group_by(rows.c.unit_id))
+    for unit_id, teachers, informed in session.execute(stmt):
+        found[unit_id] = Informed(informed=int(informed), teachers=int(teachers))
+    return found
+
+
+def informed_teachers(session: Session, unit: OrgUnit) -> Informed:
+    """The same figure for every active school under the unit (a commune), each teacher counted once."""
+    schools = select(OrgUnit.id).where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.is_active.is_(True),
+                                       unit.subtree())
+    rows = _active_teachers().where(Membership.unit_id.in_(schools)).subquery()
+    teachers, informed = session.execute(
+        select(func.count(func.distinct(rows.c.user_id)),
+               func.count(func.distinct(case((rows.c.user_id.in_(_informed_ids()), rows.c.user_id)))))).one()
+    return Informed(informed=int(informed or 0), teachers=int(teachers or 0))
+
+
+@dataclass
+class CoreConfirmations:
+    """One core lesson and which of a school's teachers confirmed it (with when), and which have not."""
+
+    lesson: Lesson
+    confirmed: list[tuple[User, datetime]]
+    waiting: list[User]
+
+
+def school_confirmations(session: Session, school: OrgUnit) -> tuple[list[User], list[CoreConfirmations]]:
+    """The school's active teachers, and for each core lesson they are asked to confirm, who did and who
+    has not: three statements whatever the number of teachers and lessons."""
+    teachers = list(session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == school.id, Membership.role == Role.TEACHER, Membership.ended_on.is_(None),
+               User.is_active_account.is_(True))
+        .order_by(User.name_folded, User.id)))
+    lessons = list(session.scalars(
+        select(Lesson).where(core_lessons_for_teachers_of(school))
+        .order_by(Lesson.published_at.desc(), Lesson.id.desc())))
+    when: dict[tuple[int, int], datetime] = {}
+    if teachers and lessons:
+        teacher_ids = (select(Membership.user_id)
+                       .where(Membership.unit_id == school.id, Membership.role == Role.TEACHER,
+                              Membership.ended_on.is_(None)))
+        for lesson_id, user_id, confirmed_at in session.execute(
+                select(LessonRead.lesson_id, LessonRead.user_id, LessonRead.confirmed_at)
+                .where(LessonRead.lesson_id.in_([lesson.id for lesson in lessons]),
+                       LessonRead.user_id.in_(teacher_ids), LessonRead.confirmed_at.is_not(None))):
+            when[(lesson_id, user_id)] = confirmed_at
+    return teachers, [
+        CoreConfirmations(lesson=lesson,
+                          confirmed=[(t, when[(lesson.id, t.id)]) for t in teachers if (lesson.id, t.id) in when],
+                          waiting=[t for t in teachers if (lesson.id, t.id) not in when])
+        for lesson in lessons]
 
 
 def core_unconfirmed_select(user) -> Select:
-    """Core lessons the user may read and has not confirmed yet (the worklist asks its count)."""
+    """Core lessons the user is asked to confirm and has not confirmed yet (the worklist asks its count).
+
+    Who is asked is the CONFIRM_LESSON scope (lessons.policy): the lesson's school or commune, the
+    audiences it names; the confirm button and route ask the same rule.
+    """
     confirmed = select(LessonRead.lesson_id).where(LessonRead.user_id == user.id, LessonRead.confirmed_at.is_not(None))
-    return (select(Lesson)
-            .where(visible_clause(user), Lesson.status == LessonStatus.PUBLISHED, Lesson.is_core.is_(true()),
-                   Lesson.id.not_in(confirmed)))
+    return select(Lesson).where(lessons_to_confirm(user), Lesson.id.not_in(confirmed))
 

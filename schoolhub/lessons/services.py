@@ -216,12 +216,24 @@ def set_status(session: Session, actor: User, lesson: Lesson, status: LessonStat
     session.flush()
 
 
-def set_core(session: Session, actor: User, lesson: Lesson, is_core: bool) -> None:
-    """Mark or unmark the lesson as core Resolution 57 material."""
-    if lesson.is_core == bool(is_core):
+def set_core(session: Session, actor: User, lesson: Lesson, is_core: bool, scope: OrgUnit | None = None) -> None:
+    """Mark or unmark the lesson as core Resolution 57 material; `scope` is the unit whose people it asks
+    (the lesson's school by default). Marking again with a wider scope widens it, never narrows it."""
+    scope = scope or lesson.school
+    if not scope.contains(lesson.school):
+        raise ServiceError(_l("Core material asks the people of its own school or commune only."))
+    if not is_core:
+        if lesson.is_core:
+            lesson.is_core, lesson.core_unit_id = False, None
+            audit(session, actor, "lesson.not_core", lesson, lesson.school, lesson.title)
+            session.flush()
         return
-    lesson.is_core = bool(is_core)
-    audit(session, actor, "lesson.core" if is_core else "lesson.not_core", lesson, lesson.school, lesson.title)
+    if lesson.is_core:
+        current = session.get(OrgUnit, lesson.core_scope_id)
+        if current is not None and (scope.id == current.id or not scope.contains(current)):
+            return  # already asked of these people, or of more of them
+    lesson.is_core, lesson.core_unit_id = True, scope.id
+    audit(session, actor, "lesson.core", lesson, lesson.school, f"{lesson.title} — {scope.code}")
     session.flush()
 
 

@@ -25,7 +25,7 @@ from schoolhub.db import get_session
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
-from schoolhub.lessons.policy import lesson_schools
+from schoolhub.lessons.policy import core_scope_for, lesson_schools
 from schoolhub.lessons.vocab import GRADES, SUBJECTS, TOPICS
 from schoolhub.pagination import paginate, small_int
 from schoolhub.services import ServiceError
@@ -82,6 +82,13 @@ def index():
                            can_write=bool(lesson_schools(current_user)))
 
 
+@bp.route("/formatting")
+def formatting():
+    """How to format a lesson's content, in plain words, each way shown as typed and as it reads."""
+    policy.require(A.READ_HELP)
+    return render_template("lessons/formatting.html")
+
+
 @bp.route("/mine")
 @login_required
 def mine():
@@ -110,7 +117,13 @@ def view(lesson_id: int):
     if policy.can(A.COPY_LESSON, lesson):
         copy_form = CopyForm()
         copy_form.school_id.choices = [SelectChoice(s.id, s.name) for s in lesson_schools(current_user)]
-    return render_template("lessons/view.html", lesson=lesson, read=read, source=source, copy_form=copy_form)
+    # An officer may widen a school admin's flag to the whole commune.
+    wider = None
+    if lesson.is_core and policy.can(A.MARK_CORE, lesson):
+        scope = core_scope_for(current_user, lesson)
+        wider = scope if scope.id != lesson.core_scope_id else None
+    return render_template("lessons/view.html", lesson=lesson, read=read, source=source, copy_form=copy_form,
+                           wider_core_scope=wider)
 
 
 @bp.route("/<int:lesson_id>/print")
@@ -151,18 +164,29 @@ def core(lesson_id: int):
     lesson = load_lesson(lesson_id)
     policy.require(A.MARK_CORE, lesson)
     db = get_session()
-    services.set_core(db, current_user, lesson, request.form.get("is_core") == "1")
+    # An officer's flag asks the whole commune, a school admin's only the school (lessons.policy).
+    scope = core_scope_for(current_user, lesson)
+    services.set_core(db, current_user, lesson, request.form.get("is_core") == "1", scope)
     db.commit()
-    flash(_("Marked as core Resolution 57 material.") if lesson.is_core
-          else _("No longer marked as core material."), "success")
+    if not lesson.is_core:
+        flash(_("No longer marked as core material."), "success")
+    elif lesson.core_scope_id == lesson.school_id:
+        flash(_("Marked as core Resolution 57 material: the people of %(unit)s it is for are asked to confirm "
+                "they have read it.", unit=lesson.school.name), "success")
+    else:
+        flash(_("Marked as core Resolution 57 material: the people of every school of %(unit)s it is for are "
+                "asked to confirm they have read it.", unit=scope.name), "success")
     return redirect(url_for("lessons.view", lesson_id=lesson.id))
 
 
 @bp.route("/<int:lesson_id>/confirm", methods=["POST"])
 @login_required
 def confirm(lesson_id: int):
-    """'I have read and understood' this core material."""
+    """'I have read and understood' this core material, from the people it asks."""
     lesson = load_lesson(lesson_id)
+    if not lesson.is_core:
+        abort(400)
+    policy.require(A.CONFIRM_LESSON, lesson)
     db = get_session()
     try:
         services.confirm_read(db, current_user, lesson)

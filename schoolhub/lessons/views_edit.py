@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from schoolhub import attachments, files
+from schoolhub import attachments, files, pending
 from schoolhub.db import get_session
+from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
 from schoolhub.lessons import services
 from schoolhub.lessons.forms import LessonForm, NewLessonForm
@@ -35,6 +36,24 @@ def _chosen_file():
     return upload if upload is not None and upload.filename else None
 
 
+def _waiting_file() -> pending.PendingFile | None:
+    """The file this user sent with an earlier "Preview", still waiting for this save (unless dropped)."""
+    token = request.form.get("pending_file")
+    if request.method != "POST" or not token:
+        return None
+    if request.form.get("drop_pending"):
+        if pending.find(current_app.config["UPLOAD_DIR"], token, current_user.id) is not None:
+            pending.drop(current_app.config["UPLOAD_DIR"], token)
+        return None
+    return pending.find(current_app.config["UPLOAD_DIR"], token, current_user.id)
+
+
+def _with_picture(body: str, stored) -> str:
+    """The body with the picture added at its end, so a phone user need not copy any code."""
+    alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
+    return (body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
+
+
 def _action() -> tuple[str, int | None]:
     """The pressed button: save, preview, publish, or remove:<attachment id>."""
     action = request.form.get("action", "save")
@@ -51,12 +70,13 @@ class _Conflict(Exception):
 
 
 def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None) -> Lesson | None:
-    """Create or update from the form, the optional upload and removal, all or nothing; None when refused.
-
-    A refused save leaves no row and no file behind and the form keeps what was typed.
+    """Create or update from the form, the optional upload, the file waiting from a preview and a removal,
+    all or nothing; None when refused. A refused save leaves no row and no file behind and the form keeps
+    what was typed.
     """
     db = get_session()
     config = current_app.config
+    waiting = _waiting_file()
     try:
         with attachments.commit_or_discard(db, config["UPLOAD_DIR"]) as changes:
             stored = changes.store_upload(_chosen_file(), config["UPLOAD_MAX_BYTES"])
@@ -71,15 +91,15 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
                     data.body = services.without_file(data.body, removing.token)
                 # (Already gone, by a double tap or in another tab: the rest is saved all the same.)
             if stored is not None and stored.kind.is_image and request.form.get("insert_image"):
-                # A picture goes into the text at once, so a phone user need not copy any code.
-                alt = stored.original_name.rsplit(".", 1)[0].replace("]", "").replace("[", "")
-                data.body = (data.body.rstrip() + f"\n\n![{alt}](/files/{stored.token})\n").lstrip("\n")
+                data.body = _with_picture(data.body, stored)
             if lesson is None:
                 lesson = services.create_lesson(db, current_user, school, data)
             else:
                 services.update_lesson(db, current_user, lesson, data)
             if stored is not None:
                 services.add_attachment(db, current_user, lesson, stored)
+            if waiting is not None:  # sent with an earlier preview: its picture is already in the text
+                services.add_attachment(db, current_user, lesson, waiting.stored)
             if removing is not None:
                 # The file itself goes only once the save has committed.
                 changes.dropped.append(services.remove_attachment(db, current_user, removing))
@@ -95,6 +115,8 @@ def _save(form, lesson: Lesson | None, school=None, remove_id: int | None = None
         else:
             apply_service_error(form, error, default="title")
         return None
+    if waiting is not None:
+        pending.attached(config["UPLOAD_DIR"], waiting.token)
     return lesson
 
 
@@ -106,7 +128,7 @@ def _after_save(lesson: Lesson, action: str):
     if action == "remove":
         flash(_("Saved; the file is removed, and so are its places in the content."), "success")
         return redirect(url_for("lessons.edit", lesson_id=lesson.id) + "#files")
-    if _chosen_file() is not None:
+    if _chosen_file() is not None or request.form.get("pending_file") and not request.form.get("drop_pending"):
         flash(_("Saved, and the file is attached."), "success")
     else:
         flash(_("Saved."), "success")
@@ -114,7 +136,24 @@ def _after_save(lesson: Lesson, action: str):
 
 
 def _preview(form) -> str | None:
-    """The body to preview, or None (with the reason on the field) when it could not be rendered quickly."""
+    """The body to preview, or None (with the reason on the field) when it could not be rendered quickly.
+
+    A file chosen with the preview is stored now and waits for the next save (a browser would drop it
+    from the form shown again); a picture goes into the text, so the preview shows it.
+    """
+    chosen = _chosen_file()
+    if chosen is not None:
+        config = current_app.config
+        try:
+            stored = files.store(chosen.stream, chosen.filename, config["UPLOAD_DIR"],
+                                 max_bytes=config["UPLOAD_MAX_BYTES"])
+        except files.UploadRejected as error:
+            form.file_errors = [_(error.message, **error.params)]
+            form.file_too_large = error.message == files.MSG_TOO_LARGE
+        else:
+            form.waiting = pending.keep(config["UPLOAD_DIR"], current_user.id, stored)
+            if stored.kind.is_image and request.form.get("insert_image"):
+                form.body.data = _with_picture(form.body.data or "", stored)
     body = form.body.data or ""
     try:
         services.check_body(body)
@@ -126,19 +165,31 @@ def _preview(form) -> str | None:
 
 def _render(form, lesson: Lesson | None, preview: str | None = None):
     """The form again. A chosen file is never kept by the browser, so say it must be chosen again."""
-    if request.method == "POST" and _chosen_file() is not None and not form.file_errors:
+    waiting = form.waiting or _waiting_file()
+    if request.method == "POST" and _chosen_file() is not None and not form.file_errors and form.waiting is None:
         form.file_errors = [_("The file you chose was not attached yet: choose it again before saving.")]
     status = 413 if getattr(form, "file_too_large", False) else 200
     source = visible_source(lesson) if lesson is not None else None
-    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview, source=source), status
+    return render_template("lessons/form.html", form=form, lesson=lesson, preview=preview, source=source,
+                           waiting=waiting, pictures=_pictures(lesson, waiting)), status
+
+
+def _pictures(lesson: Lesson | None, waiting) -> list[tuple[str, str]]:
+    """(name, token) of the pictures the toolbar can put into the text: attached, or waiting."""
+    found = [(a.original_name, a.token) for a in (lesson.attachments if lesson else []) if a.is_image]
+    if waiting is not None and waiting.is_image:
+        found.append((waiting.name, waiting.token))
+    return found
 
 
 def _prepare(form) -> None:
     form.file_errors = []
     form.file_too_large = False
+    form.waiting = None
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def new():
     """Write a new lesson in one of my schools; it starts as a draft."""
@@ -171,6 +222,7 @@ def _conflict_message(form, lesson: Lesson) -> None:
 
 
 @bp.route("/<int:lesson_id>/edit", methods=["GET", "POST"])
+@keeps_typed_text
 @login_required
 def edit(lesson_id: int):
     """Edit the lesson: text, description, files; preview without saving; every save keeps a revision."""
@@ -187,7 +239,8 @@ def edit(lesson_id: int):
         db.refresh(lesson)
         if str(form.base_revision.data or "") != str(lesson.revision_count):
             already = action == "save" or (action == "publish" and lesson.status == LessonStatus.PUBLISHED)
-            if already and _chosen_file() is None and services.same_as_current(lesson, _input(form)):
+            if (already and _chosen_file() is None and _waiting_file() is None
+                    and services.same_as_current(lesson, _input(form))):
                 return _after_save(lesson, action)  # the same form sent twice (a double tap): it is saved
             _conflict_message(form, lesson)
             return _render(form, lesson)

@@ -55,7 +55,7 @@ AUDIENCES = {
 set_labels(Visibility, {
     Visibility.SCHOOL: _l("My school only"),
     Visibility.COMMUNE: _l("All schools of the commune"),
-    Visibility.PUBLIC: _l("Everyone, without logging in"),
+    Visibility.PUBLIC: _l("Public"),
 })
 
 set_labels(LessonStatus, {

@@ -72,6 +72,11 @@ ROWS = [
     admin_only("roster.upload", "POST", SCHOOL + "/import"),
     # A token that was never issued: even the school's admin gets 404.
     admin_only("roster.commit", "POST", SCHOOL + "/import/0123456789abcdef0123456789abcdef", allowed=404),
+    # The same address opened again (a reloaded password sheet): explains and offers new passwords.
+    admin_only("roster.sheet_again", "GET", SCHOOL + "/import/0123456789abcdef0123456789abcdef", allowed=404),
+    admin_only("school.reissue_passwords", "GET", SCHOOL + "/passwords?class_id={school_class}"),
+    # Nobody in the class waits for a first login: the confirmation page again, nothing issued.
+    admin_only("school.reissue_passwords", "POST", SCHOOL + "/passwords?class_id={school_class}"),
 ]
 
 

@@ -64,8 +64,9 @@ def test_a_moved_teacher_is_listed_and_counted_at_the_new_school_only(world, db,
     assert "Lê Bảo Yến" in login_as(world.other_admin).get(
         f"/schools/{world.other_school.id}/teachers").get_data(as_text=True)
     # The commune's figure still counts them once; the old school's no longer does.
-    assert informed_teachers(db, world.commune)[1] == 4  # two admins and two teachers, as before
-    assert informed_teachers(db, world.school)[1] == 1  # the admin only
+    # Teachers only (the one definition of "teachers informed"): the moved one is counted once.
+    assert informed_teachers(db, world.commune).teachers == 2
+    assert informed_teachers(db, world.school).teachers == 0  # its one teacher moved; admins are not counted
 
 
 def test_memberships_on_a_day_before_and_after_the_move(world, db):

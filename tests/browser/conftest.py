@@ -347,11 +347,19 @@ def log_in(live_server):
     return _log_in
 
 
+def open_menu(page) -> None:
+    """Unfold the header's menu (a <details> on a phone), as a person taps "Menu"."""
+    menu = page.locator("header details.menu")
+    if menu.count() and not menu.evaluate("details => details.open"):
+        menu.locator("summary").click()
+
+
 @pytest.fixture
 def log_out():
     """Log out with the header's POST form."""
 
     def _log_out(page) -> None:
+        open_menu(page)
         with page.expect_navigation():
             page.locator('form[action$="/logout"] button').click()
         assert urlsplit(page.url).path == "/login"

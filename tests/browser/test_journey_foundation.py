@@ -70,6 +70,7 @@ def test_officer_school_admin_import_student(page, live_factory, live_db, log_in
 
     # Schools of the commune, from the menu; then "register a school".
     schools_path = f"/communes/{commune.id}/schools"
+    page.locator("header details.menu summary").click()  # the menu is folded on a phone
     with page.expect_navigation():
         page.locator(f'nav a[href$="{schools_path}"]').click()
     assert path_of(page) == schools_path

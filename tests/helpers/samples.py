@@ -23,15 +23,16 @@ def pdf_bytes() -> bytes:
     )
 
 
-def png_bytes() -> bytes:
-    """A real 1x1 RGB PNG."""
+def png_bytes(width: int = 1, height: int = 1) -> bytes:
+    """A real RGB PNG (1x1 unless asked for another size); a 1x1 one is one red pixel."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    pixel = bytes((0xff, 0x00, 0x00)) if width == height == 1 else bytes((200, 80, 40))
+    rows = b"".join(b"\x00" + pixel * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def jpeg_bytes() -> bytes:

@@ -55,6 +55,12 @@ ROWS = [
     editors("lessons.revisions", "GET", LESSON + "/revisions"),
     editors("lessons.revision", "GET", LESSON + "/revisions/1"),
     editors("lessons.restore", "POST", LESSON + "/revisions/1/restore", allowed=302),
+    Row("lessons.formatting", "GET", "/lessons/formatting", default=200),
+    # Teachers' names behind the core-material figures: the school's admins and the commune's officers.
+    Row("lessons.informed", "GET", "/lessons/informed/{school}", default=404, anonymous=LOGIN, student=403,
+        teacher=403, colleague=403, admin=200, officer=200),
+    Row("lessons.informed_xlsx", "GET", "/lessons/informed/{school}.xlsx", default=404, anonymous=LOGIN,
+        student=403, teacher=403, colleague=403, admin=200, officer=200),
 ]
 
 
@@ -62,7 +68,7 @@ ROWS = [
 def targets(world, factory) -> dict:
     lesson = factory.lesson(world.school, world.teacher, visibility="school")
     picture = factory.attachment(lesson, png_bytes(), "anh.png")
-    return {"lesson": lesson.id, "file": picture.token}
+    return {"lesson": lesson.id, "file": picture.token, "school": world.school.id}
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)

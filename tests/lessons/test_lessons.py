@@ -98,8 +98,9 @@ def is_login_redirect(response) -> bool:
 
 
 def badge(response) -> int:
-    (n,) = page(response).xpath('//*[contains(@class, "waiting-badge")]//*[@class="count"]/text()')
-    return int(n)
+    (badge_link,) = page(response).xpath('//*[contains(@class, "waiting-badge")]')
+    found = badge_link.xpath('.//*[@class="count"]/text()')
+    return int(found[0]) if found else 0  # nothing to do: the badge shows no number
 
 
 def waiting_links(response) -> list[str]:

@@ -67,3 +67,34 @@ def scope_case_view_lesson(world, factory, db):
                   "other_student": world.other_student, "officer": world.officer, "outsider": world.outsider,
                   "far_teacher": far_teacher, "far_officer": far_officer, "province_officer": province_officer}
     return lessons, principals
+@pytest.fixture
+def scope_case_confirm_lesson(world, factory, db):
+    """Core lessons of two communes: flagged for the school or the commune, for each audience, each
+    visibility (and a draft and an unflagged one); the people of every role, near and far."""
+    from schoolhub.accounts.models import Role
+
+    far_commune = factory.commune(name="Xã Bình Hải")
+    far_school = factory.school(far_commune, name="Trường THCS Bình Hải")
+    far_teacher = factory.user(Role.TEACHER, far_school, username="far.teacher")
+    far_student = factory.user(Role.STUDENT, far_school, username="far.student",
+                               school_class=factory.school_class(far_school, "6A", 6))
+    db.commit()
+    authors = {world.school.id: world.teacher, world.other_school.id: world.other_teacher, far_school.id: far_teacher}
+    lessons = []
+    for school in (world.school, far_school):
+        for scope in (school, school.parent, None):
+            for audiences in ((), ("teachers",), ("students",), ("parents",)):
+                for visibility in ("school", "commune"):
+                    lesson = factory.lesson(school, authors[school.id], title=f"core {visibility}", is_core=True,
+                                            visibility=visibility, audiences=audiences)
+                    lesson.core_unit_id = scope.id if scope is not None else None
+                    lessons.append(lesson)
+    lessons.append(factory.lesson(world.other_school, world.other_teacher, title="B core", is_core=True))
+    lessons.append(factory.lesson(world.school, world.teacher, title="core draft", status="draft", is_core=True))
+    lessons.append(factory.lesson(world.school, world.teacher, title="not core", visibility="commune"))
+    db.commit()
+    principals = {"anonymous": None, "student": world.student, "teacher": world.teacher, "admin": world.admin,
+                  "other_admin": world.other_admin, "other_teacher": world.other_teacher,
+                  "other_student": world.other_student, "officer": world.officer, "outsider": world.outsider,
+                  "far_teacher": far_teacher, "far_student": far_student}
+    return lessons, principals

@@ -1,0 +1,122 @@
+"""The one-time passwords sheet (issue 10, point 9): opening its address again explains that the passwords
+are shown once and offers new ones (for the class, by the admin, audited); the sheet says where to log in.
+The print layout (30 students on one A4 page) is checked in tests/browser/test_password_sheet_print.py."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import lxml.html
+from sqlalchemy import select
+
+from schoolhub.accounts.models import Role, User
+from schoolhub.audit import AuditLog
+
+
+def _csv(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows([["STT", "Họ và tên", "Lớp"], *rows])
+    return out.getvalue().encode("utf-8")
+
+
+def _doc(response):
+    return lxml.html.fromstring(response.get_data(as_text=True))
+
+
+def _import(client, school, rows) -> tuple[str, dict[str, str]]:
+    """Import a class list through the web; (the commit address, username → one-time password)."""
+    preview = client.post(f"/schools/{school.id}/import", content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(_csv(rows)), "lop-7a.csv"), "kind": "students", "class_id": "0"})
+    token = re.search(r"/import/([0-9a-f]{32})", preview.get_data(as_text=True))[1]
+    address = f"/schools/{school.id}/import/{token}"
+    sheet = client.post(address)
+    assert sheet.status_code == 200
+    doc = _doc(sheet)
+    users = doc.xpath('//code[@data-testid="username"]/text()')
+    temps = doc.xpath('//code[@data-testid="password"]/text()')
+    assert "Đăng nhập tại: http://localhost/login" in doc.text_content()
+    return address, dict(zip(users, temps, strict=True))
+
+
+def _login(app, username, password) -> int:
+    return app.test_client().post("/login", data={"username": username, "password": password}).status_code
+
+
+ROWS = [[1, "Trần Văn An", "7A"], [2, "Lê Thị Bình", "7A"], [3, "Phạm Minh Châu", "7A"]]
+
+
+def test_opening_the_sheet_again_explains_and_offers_new_passwords_for_the_class(world, login_as):
+    client = login_as(world.admin)
+    address, _temps = _import(client, world.school, ROWS)
+    again = client.get(address)
+    assert again.status_code == 200, "not a bare 405"
+    doc = _doc(again)
+    assert doc.xpath("//h1")[0].text_content().strip() == "Mật khẩu một lần chỉ hiện một lần"
+    [offer] = doc.xpath('//ul[@class="reissue"]//a/@href')
+    assert offer == f"/schools/{world.school.id}/passwords?class_id={world.school_class.id}"
+
+
+def test_new_passwords_for_the_class_replace_the_old_sheet_and_are_audited(world, login_as, app, db):
+    client = login_as(world.admin)
+    _address, old = _import(client, world.school, ROWS)
+    first, *others = sorted(old)
+    # One student has already chosen her own password: she is left alone.
+    assert _login(app, first, old[first]) == 302
+    chooser = app.test_client()
+    chooser.post("/login", data={"username": first, "password": old[first]})
+    chooser.post("/password", data={"current_password": old[first], "password": "mật-khẩu-riêng-7a",
+                                    "confirm": "mật-khẩu-riêng-7a"})
+    confirm = client.get(f"/schools/{world.school.id}/passwords?class_id={world.school_class.id}")
+    assert confirm.status_code == 200
+    text = _doc(confirm).text_content()
+    assert "2 người chưa đăng nhập lần đầu" in text
+    sheet = client.post(f"/schools/{world.school.id}/passwords", data={"class_id": str(world.school_class.id)})
+    assert sheet.status_code == 200
+    doc = _doc(sheet)
+    new = dict(zip(doc.xpath('//code[@data-testid="username"]/text()'),
+                   doc.xpath('//code[@data-testid="password"]/text()'), strict=True))
+    assert sorted(new) == sorted(others)
+    assert "Đăng nhập tại: http://localhost/login" in doc.text_content()
+    for username in others:
+        assert _login(app, username, old[username]) == 200, "the old sheet no longer works"
+        assert _login(app, username, new[username]) == 302
+    assert _login(app, first, "mật-khẩu-riêng-7a") == 302, "her own password still works"
+    [log] = db.scalars(select(AuditLog).where(AuditLog.action == "roster.reissue_passwords")).all()
+    assert log.actor_id == world.admin.id and log.unit_id == world.school.id and "7A: 2" in log.detail
+
+
+def test_only_the_schools_admin_reissues(world, login_as, db):
+    path = f"/schools/{world.school.id}/passwords?class_id={world.school_class.id}"
+    assert login_as(world.teacher).get(path).status_code == 403
+    assert login_as(world.other_admin).get(path).status_code == 404
+    assert login_as(world.admin).get(f"/schools/{world.school.id}/passwords?class_id={world.other_class.id}"
+                                     ).status_code == 404, "another school's class"
+    assert login_as(world.admin).get(f"/schools/{world.school.id}/passwords").status_code == 404
+
+
+def test_staff_waiting_for_their_first_login_get_new_passwords_too(world, factory, login_as, db):
+    newcomer = factory.user(Role.TEACHER, world.school, full_name="Hoàng Văn Mới", must_change=True)
+    db.commit()
+    client = login_as(world.admin)
+    sheet = client.post(f"/schools/{world.school.id}/passwords", data={"staff": "1"})
+    assert sheet.status_code == 200
+    assert _doc(sheet).xpath('//code[@data-testid="username"]/text()') == [newcomer.username]
+    db.expire_all()
+    assert db.get(User, world.teacher.id).must_change_password is False, "the others are untouched"
+
+
+def test_a_list_checked_but_never_imported_says_so(world, login_as):
+    client = login_as(world.admin)
+    preview = client.post(f"/schools/{world.school.id}/import", content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(_csv(ROWS)), "lop.csv"), "kind": "students", "class_id": "0"})
+    token = re.search(r"/import/([0-9a-f]{32})", preview.get_data(as_text=True))[1]
+    page = client.get(f"/schools/{world.school.id}/import/{token}")
+    assert page.status_code == 200
+    assert "chưa được nhập" in _doc(page).text_content()
+
+
+def test_single_account_sheets_say_where_to_log_in(world, login_as):
+    client = login_as(world.admin)
+    response = client.post(f"/schools/{world.school.id}/people/{world.student.id}/password")
+    assert "Đăng nhập tại: http://localhost/login" in _doc(response).text_content()
