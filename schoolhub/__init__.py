@@ -6,15 +6,22 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger number with an error, not a miss
 
 
 class AsciiIntConverter(IntegerConverter):
-    """An id in a URL: 1 to 18 ASCII digits."""
+    """An id in a URL: ASCII digits, at most 2**31 - 1 (a larger one is 404 on every database)."""
 
-    regex = r"[0-9]{1,18}"
+    regex = r"[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()
+        return number
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,12 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder="../templates",
     )
-    # <int:…> in URLs: ASCII digits only, at most 18 (Werkzeug's accepts "١" and numbers SQLite cannot hold).
+    # <int:…> in URLs: ASCII digits only, within INTEGER (Werkzeug's accepts "١" and numbers no column holds).
     app.url_map.converters["int"] = AsciiIntConverter
     instance = Path(app.instance_path)
     app.config.from_mapping(
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL=f"sqlite:///{instance / 'schoolhub.sqlite3'}",
+        SQLITE_BUSY_TIMEOUT=10,  # seconds a SQLite writer waits for the lock before "busy, try again"
         UPLOAD_DIR=str(instance / "uploads"),
         BACKUP_DIR=str(instance / "backups"),
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,  # one attached file
@@ -38,8 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         TEMP_PASSWORD_HASH_METHOD="scrypt:2048:8:1",
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_ENABLED=True,
-        LOGIN_FAILURES_PER_USER="10 per 15 minutes",
-        LOGIN_FAILURES_PER_ADDRESS="200 per 15 minutes",
+        RATELIMIT_KEY_PREFIX="schoolhub",
+        LOGIN_FAILURES_PER_ACCOUNT="20 per 15 minutes",  # one account, from every address together
+        LOGIN_FAILURES_PER_USER="10 per 15 minutes",  # one account from one address
+        LOGIN_FAILURES_PER_ADDRESS="200 per 15 minutes",  # one address, every account (a school's NAT)
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
         LANGUAGES=("vi", "en"),
@@ -53,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
+        PROXY_COUNT=0,  # reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto are trusted
+        HSTS_SECONDS=365 * 24 * 3600,  # Strict-Transport-Security outside debug/testing; 0 turns it off
         COMMUNE_NAME="Bình Chương",
         DOMAINS=None,  # None: schoolhub.domains.DOMAINS
     )
@@ -80,9 +92,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.config["DOMAINS"] = DOMAINS
 
-    from schoolhub import cli, db, domains, errors, i18n, markup, security, views_common, worklist
+    from schoolhub import cli, db, domains, errors, hardening, i18n, markup, security, views_common, worklist
 
     db.init_app(app)
+    hardening.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -117,3 +117,8 @@ def core_unconfirmed_select(user) -> Select:
             .where(visible_clause(user), Lesson.status == LessonStatus.PUBLISHED, Lesson.is_core.is_(true()),
                    Lesson.id.not_in(confirmed)))
 
+
+
+def read_of(session: Session, user, lesson: Lesson) -> LessonRead | None:
+    """The user's reading record of the lesson, if they opened it before."""
+    return session.scalar(select(LessonRead).where(LessonRead.lesson_id == lesson.id, LessonRead.user_id == user.id))
