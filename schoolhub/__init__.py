@@ -12,6 +12,13 @@ DEV_SECRET_KEY = "dev-only-not-secret"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger number with an error, not a miss
 
 
+def source_or_bundled(name: str) -> Path:
+    """templates/ or migrations/: inside the package (bundled/) once installed, else beside it in the source tree."""
+    here = Path(__file__).resolve().parent
+    bundled = here / "bundled" / name
+    return bundled if bundled.is_dir() else here.parent / name
+
+
 class AsciiIntConverter(IntegerConverter):
     """An id in a URL: ASCII digits, at most 2**31 - 1 (a larger one is 404 on every database)."""
 
@@ -24,12 +31,15 @@ class AsciiIntConverter(IntegerConverter):
         return number
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the Flask app: defaults, instance/config.py, SCHOOLHUB_* variables, then test_config."""
+def create_app(test_config: dict | None = None, *, refuse_dev_key: bool = True) -> Flask:
+    """Build the Flask app: defaults, instance/config.py, SCHOOLHUB_* variables, then test_config.
+
+    (`refuse_dev_key=False` is for check-config only, which must report the key instead of stopping.)
+    """
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder="../templates",
+        template_folder=str(source_or_bundled("templates")),
     )
     # <int:…> in URLs: ASCII digits only, within INTEGER (Werkzeug's accepts "١" and numbers no column holds).
     app.url_map.converters["int"] = AsciiIntConverter
@@ -74,7 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     production = not (app.debug or app.testing)
-    if production:
+    if production and refuse_dev_key:
         if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
             raise RuntimeError(
                 "schoolhub refuses to start with the development SECRET_KEY outside debug and "

@@ -1,13 +1,13 @@
 """Run Alembic migrations from inside schoolhub."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+from schoolhub import source_or_bundled
+
+MIGRATIONS = source_or_bundled("migrations")
 
 
 def alembic_config(database_url: str | None = None, connection: Connection | None = None) -> Config:

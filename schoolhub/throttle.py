@@ -89,6 +89,13 @@ class LoginThrottle:
         """True while the shared storage is away and counts are kept in this process."""
         return self._down_since is not None
 
+    def storage_answers(self) -> bool:
+        """True when the shared storage answers right now (check-config)."""
+        try:
+            return bool(self._primary.storage.check())
+        except Exception:
+            return False
+
     def reset(self) -> None:
         """Forget every count (tests)."""
         self._fallback.storage.reset()
