@@ -24,3 +24,11 @@ def alembic_config(database_url: str | None = None, connection: Connection | Non
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Upgrade the database to `revision` (default: the newest)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def current_revision(engine) -> str | None:
+    """The migration the database is at (None before the first)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
