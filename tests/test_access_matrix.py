@@ -48,6 +48,8 @@ MATRIX = {
     "school.new_class": ("GET", "/schools/{school}/classes/new", ADMIN_ONLY),
     "school.edit_class": ("GET", "/schools/{school}/classes/{school_class}/edit", ADMIN_ONLY),
     "roster.upload": ("GET", "/schools/{school}/import", ADMIN_ONLY),
+    # The school's audit log: its admins and the commune's officers.
+    "audit.log": ("GET", "/units/{school}/audit", row(LOGIN, 403, 403, 200, 404, 200, 404)),
     # A token that was never issued: even the school's admin gets 404.
     "roster.commit": ("POST", "/schools/{school}/import/{token}", row(LOGIN, 403, 403, 404, 404, 403, 404)),
     # Lessons. {lesson}: published, for school THCS-A only, written by `teacher`, with one picture

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         policy,
         queries,
         views_admin,
+        views_audit,
         views_auth,
         views_roster,
         views_school,
@@ -25,7 +26,7 @@ def init_app(app: Flask) -> None:
 
     assert policy  # the rules are registered on import
     login_manager.user_loader(lambda user_id: queries.user_for_session(get_session(), user_id))
-    for bp in (views_auth.bp, views_admin.bp, views_school.bp, views_roster.bp):
+    for bp in (views_auth.bp, views_admin.bp, views_school.bp, views_roster.bp, views_audit.bp):
         app.register_blueprint(bp)
     for command in cli.COMMANDS:
         app.cli.add_command(command)
@@ -37,3 +38,4 @@ def init_app(app: Flask) -> None:
     reg.add_panel(90, "accounts/_home_no_role.html", panels.no_role)
     reg.add_nav(panels.nav)
     reg.add_demo(10, demo.seed)
+    reg.add_audit_labels(vocab.AUDIT_LABELS)

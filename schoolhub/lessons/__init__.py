@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     reg.add_panel(20, "lessons/_home_latest.html", panels.latest)
     reg.add_panel(35, "lessons/_home_informed.html", panels.informed)
     reg.add_demo(20, demo.seed)
+    reg.add_audit_labels(vocab.AUDIT_LABELS)
 
     @app.context_processor
     def _lesson_vocab():
