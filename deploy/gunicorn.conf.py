@@ -28,7 +28,7 @@ max_requests_jitter = 500
 forwarded_allow_ips = os.environ.get("SCHOOLHUB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 
-accesslog = os.environ.get("SCHOOLHUB_ACCESS_LOG", "-")
+accesslog = os.environ.get("SCHOOLHUB_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = os.environ.get("SCHOOLHUB_ERROR_LOG", "-")
 loglevel = os.environ.get("SCHOOLHUB_LOG_LEVEL", "info")
 # Requests are bounded before Flask sees them (MAX_CONTENT_LENGTH bounds the body).

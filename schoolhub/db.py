@@ -171,7 +171,10 @@ def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
     if sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
-        kwargs["pool_pre_ping"] = True
+        kwargs["pool_pre_ping"] = True  # a connection the server dropped (a restart) is replaced, not used
+        if url.startswith("postgresql+psycopg"):
+            # A database host that went silent costs a request seconds, not the TCP timeout's minutes.
+            kwargs["connect_args"] = {"connect_timeout": 5}
     engine = create_engine(url, **kwargs)
     if sqlite:
         # pysqlite opens transactions lazily and so breaks SAVEPOINT; let SQLAlchemy

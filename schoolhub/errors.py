@@ -12,6 +12,7 @@ import logging
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -37,9 +38,33 @@ _TECHNICAL = {"csrf_token", "action", "base_revision", "next", "lang", "to", "is
 
 
 def settle_database() -> None:
-    """After a failure: roll the session back without expiring what was loaded, and make sure the
-    layout asks the database nothing more (the worklist is empty; a user who could not be loaded
-    is shown the page as a visitor)."""
+    """After a failure: roll the session back and make sure the layout asks the database nothing more.
+
+    What was loaded stays readable (the objects are detached first). A user the view's rollback had
+    already expired is loaded once more in a fresh session (a busy SQLite still answers reads); when
+    that fails too, or the user could not be loaded at all, the page is drawn as for a visitor. The
+    worklist is empty.
+    """
+    from schoolhub.security import login_manager
+
+    _discard_session()
+    g.work_items = []
+    user = g.get("_login_user")
+    if user is None:
+        g._login_user = login_manager.anonymous_user()
+        return
+    state = sa_inspect(user, raiseerr=False)
+    if state is not None and state.expired_attributes:
+        try:
+            g.pop("_login_user", None)
+            login_manager._load_user()
+            g._login_user.full_name  # noqa: B018  (loaded now, or it raises here rather than in the layout)
+        except SQLAlchemyError:
+            _discard_session()
+            g._login_user = login_manager.anonymous_user()
+
+
+def _discard_session() -> None:
     session = g.pop("db_session", None)
     if session is not None:
         try:
@@ -48,11 +73,6 @@ def settle_database() -> None:
             session.close()
         except SQLAlchemyError:
             log.warning("could not roll back after a database error", exc_info=True)
-    g.work_items = []
-    if "_login_user" not in g:
-        from schoolhub.security import login_manager
-
-        g._login_user = login_manager.anonymous_user()
 
 
 def render_error(code: int, detail: str | None = None):
@@ -77,9 +97,8 @@ def _kept_form() -> tuple[list[tuple[str, str]], list[str], bool]:
     return kept, texts, lost_file
 
 
-def render_busy():
+def render_busy(title=BUSY[0], message=BUSY[1]):
     """503 "busy, try again": the posted form comes back, ready to send again, with its text visible."""
-    title, message = BUSY
     kept, texts, lost_file = _kept_form()
     response = render_template("errors/busy.html", code=503, title=title, message=message, kept=kept,
                                texts=texts, lost_file=lost_file)
@@ -115,6 +134,8 @@ def init_app(app: Flask) -> None:
             log.error("database unavailable: %s %s: %s", request.method, request.path, error)
             if request.path.startswith("/healthz"):
                 return {"status": "error", "database": "unreachable"}, 503
+            if request.method in ("POST", "PUT", "PATCH"):
+                return render_busy(*MESSAGES[503])  # what was typed comes back too
             return render_error(503)
         log.exception("database error on %s %s", request.method, request.path, exc_info=error)
         return render_error(500)

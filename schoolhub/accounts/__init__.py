@@ -4,6 +4,24 @@ from __future__ import annotations
 from flask import Flask
 
 
+def _load_user(user_id: str):
+    """The session's user. For a request that writes, read in a transaction of its own first, so the
+    write lock (SQLite's BEGIN IMMEDIATE) is taken by the view's work alone, and a busy or absent
+    database still finds the user known (their page, their name) when the error page is drawn."""
+    from flask import request
+
+    from schoolhub.accounts import queries
+    from schoolhub.db import WRITE_METHODS, get_session, writing
+
+    db = get_session()
+    if request.method not in WRITE_METHODS:
+        return queries.user_for_session(db, user_id)
+    with writing(False):
+        user = queries.user_for_session(db, user_id)
+        db.commit()
+    return user
+
+
 def init_app(app: Flask) -> None:
     """Register the accounts domain: its blueprints, login loader, CLI, worklist, home panels, menu, demo."""
     from schoolhub.accounts import (  # noqa: F401  (vocab: labels of roles and levels)
@@ -20,12 +38,11 @@ def init_app(app: Flask) -> None:
         vocab,
         worklist,
     )
-    from schoolhub.db import get_session
     from schoolhub.domains import registry
     from schoolhub.security import login_manager
 
     assert policy  # the rules are registered on import
-    login_manager.user_loader(lambda user_id: queries.user_for_session(get_session(), user_id))
+    login_manager.user_loader(_load_user)
     for bp in (views_auth.bp, views_admin.bp, views_school.bp, views_roster.bp, views_audit.bp):
         app.register_blueprint(bp)
     for command in cli.COMMANDS:
