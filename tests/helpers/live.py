@@ -285,6 +285,7 @@ class Client:
         self.port = port
         self.cookies: dict[str, str] = {}
         self.forwarded_for = address
+        self.last_page = ""  # the body of the last answer (what an error page said)
 
     def _headers(self, extra: dict | None = None) -> dict:
         headers = dict(extra or {})
@@ -307,12 +308,30 @@ class Client:
     def get(self, path: str, timeout: float = 30.0) -> tuple[int, str, http.client.HTTPMessage]:
         status, headers, body = request(self.port, "GET", path, headers=self._headers(), timeout=timeout)
         self._keep(headers)
-        return status, body.decode("utf-8", "replace"), headers
+        self.last_page = body.decode("utf-8", "replace")
+        return status, self.last_page, headers
 
     def post(self, path: str, data: dict | list, timeout: float = 30.0) -> tuple[int, str, http.client.HTTPMessage]:
         body = urllib.parse.urlencode(data, doseq=True).encode()
         status, headers, raw = request(self.port, "POST", path, body=body, timeout=timeout, headers=self._headers(
             {"Content-Type": "application/x-www-form-urlencoded"}))
+        self._keep(headers)
+        self.last_page = raw.decode("utf-8", "replace")
+        return status, self.last_page, headers
+
+    def post_multipart(self, path: str, fields: dict, files: dict[str, tuple[str, bytes, str]],
+                       timeout: float = 30.0) -> tuple[int, str, http.client.HTTPMessage]:
+        """A form with files, as a browser sends it: files maps a field to (filename, bytes, content type)."""
+        boundary = "----schoolhub" + os.urandom(8).hex()
+        parts = []
+        for name, value in fields.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (filename, data, content_type) in files.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                         f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        status, headers, raw = request(self.port, "POST", path, body=b"".join(parts), timeout=timeout,
+                                       headers=self._headers({"Content-Type": f"multipart/form-data; boundary={boundary}"}))
         self._keep(headers)
         return status, raw.decode("utf-8", "replace"), headers
 
