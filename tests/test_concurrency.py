@@ -8,6 +8,7 @@ is in the database afterwards.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -15,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers.live import Client, Server, seed_school, server_env, temp_dir
+from tests.helpers.live import Client, Server, is_postgres, seed_school, server_env, temp_dir
 
 WRITERS = 20
 EDITS = 4
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    is_postgres(os.environ.get("SCHOOLHUB_TEST_DATABASE_URL")),
+    reason="runs with the SQLite suite: it tests a SQLite file, whatever database the suite uses")]
 
 
 def _writer(port: int, username: str, own: int, core: int, start: threading.Barrier, log: list):
