@@ -90,6 +90,14 @@ def _reachable(app: Flask, storage: str) -> list[str]:
 
     from schoolhub.db import get_engine
 
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        path = make_url(url).database or ""
+        if path and path != ":memory:" and not Path(path).is_file():
+            # Connecting would create an empty file and hide the mistake.
+            return [f"No database file at {path}: check DATABASE_URL, then run `flask --app schoolhub init-db`."]
     with app.app_context():
         try:
             with get_engine().connect() as conn:

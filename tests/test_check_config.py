@@ -50,12 +50,20 @@ def test_a_safe_setup_passes(migrated):
     ({"SCHOOLHUB_BIND": "0.0.0.0:8000"}, "anyone can forge X-Forwarded-For"),
     ({"SCHOOLHUB_HSTS_SECONDS": "0"}, "HSTS_SECONDS is 0"),
     ({"SCHOOLHUB_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}, "does not answer"),
-    ({"SCHOOLHUB_DATABASE_URL": "sqlite:////nonexistent/dir/db.sqlite3"}, "database does not answer"),
+    ({"SCHOOLHUB_DATABASE_URL": "sqlite:////nonexistent/dir/db.sqlite3"}, "No database file"),
+    ({"SCHOOLHUB_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"}, "database does not answer"),
 ])
 def test_each_unsafe_setting_is_listed(migrated, settings, says):
     result = CliRunner().invoke(check_config_command, [], env=_env(migrated, **settings))
     assert result.exit_code == 1, result.output
     assert says in result.output
+
+
+def test_a_missing_sqlite_file_is_reported_not_created(tmp_path):
+    missing = tmp_path / "never-made.sqlite3"
+    result = CliRunner().invoke(check_config_command, [], env=_env(tmp_path, SCHOOLHUB_DATABASE_URL=f"sqlite:///{missing}"))
+    assert result.exit_code == 1 and "No database file" in result.output
+    assert not missing.exists()
 
 
 def test_an_unwritable_upload_directory_is_listed(migrated):
