@@ -209,8 +209,10 @@ def init_app(app: Flask) -> None:
                 if exc is not None:
                     session.rollback()
                 session.close()
-            except sa_exc.SQLAlchemyError:  # the database went away: the pool drops the connection
-                log.warning("database session could not be closed cleanly", exc_info=True)
+            except sa_exc.SQLAlchemyError as error:  # the database went away: the pool drops the connection
+                # One line, no traceback: the answer was already given, and nothing was left half-written.
+                log.warning("database session could not be closed cleanly (%s); its connection is discarded",
+                            error.__class__.__name__)
 
 
 def get_session() -> Session:

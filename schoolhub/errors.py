@@ -71,8 +71,9 @@ def _discard_session() -> None:
             session.expunge_all()  # the user's name and memberships stay readable, detached
             session.rollback()
             session.close()
-        except SQLAlchemyError:
-            log.warning("could not roll back after a database error", exc_info=True)
+        except SQLAlchemyError as error:
+            log.warning("could not roll back after a database error (%s); its connection is discarded",
+                        error.__class__.__name__)
 
 
 def render_error(code: int, detail: str | None = None):
