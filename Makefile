@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-browser translations extract-messages lint clean bench
+.PHONY: run test test-browser translations extract-messages lint clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,11 @@ clean:
 bench: $(VENV)/.installed translations
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
+
+# Bounded load on 127.0.0.1 only: 100 logged-in clients reading and writing for 60 s against gunicorn
+# (4 workers) on PostgreSQL (a sibling database of SCHOOLHUB_TEST_DATABASE_URL's, dropped after),
+# then 20 s on a SQLite file. Fails on any 5xx or any acknowledged write missing afterwards.
+SOAK_DATABASE ?= $(or $(SCHOOLHUB_TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
+soak: $(VENV)/.installed translations
+	$(BIN)/python tests/soak.py --database "$(SOAK_DATABASE)" --seconds 60 --clients 100 --workers 4
+	$(BIN)/python tests/soak.py --database sqlite --seconds 20 --clients 100 --workers 4

@@ -1,10 +1,8 @@
-"""Core command-line tools: `flask --app schoolhub init-db | seed-demo | backup`.
+"""Core command-line tools: `flask --app schoolhub init-db | seed-demo | backup | restore`.
 
 Domains add their own commands in their init_app (accounts: create-user, import-roster)."""
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import click
@@ -12,8 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from schoolhub.clock import local_now
-from schoolhub.db import Base, get_session
+from schoolhub.db import Base, get_engine, get_session
 
 
 def _db():
@@ -73,24 +70,48 @@ def seed_scale_command(preset: str, seed: int, password: str):
 
 @click.command("backup")
 @with_appcontext
-def backup_command():
-    """Copy the SQLite database (consistently, while the app runs) and the uploads into instance/backups/."""
-    url = current_app.config["DATABASE_URL"]
-    if not url.startswith("sqlite:///"):
-        raise click.ClickException("backup copies the embedded SQLite database; for PostgreSQL use pg_dump.")
-    source = Path(url.removeprefix("sqlite:///"))
-    if not source.exists():
-        raise click.ClickException(f"No database file at {source}.")
-    stamp = local_now().strftime("%Y%m%d-%H%M%S")
-    target_dir = Path(current_app.config["BACKUP_DIR"]) / stamp
-    target_dir.mkdir(parents=True, exist_ok=False)
-    target = target_dir / source.name
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)  # SQLite's online backup: a consistent snapshot even during writes
-    uploads = Path(current_app.config["UPLOAD_DIR"])
-    if uploads.exists():
-        shutil.copytree(uploads, target_dir / "uploads")
-    click.echo(f"Backup written to {target_dir}")
+@click.option("--to", "to_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the backup into (default: BACKUP_DIR).")
+def backup_command(to_dir: Path | None):
+    """Back up the database (SQLite online backup, or pg_dump) and the uploads, readable by the owner only."""
+    from schoolhub import backup
+
+    config = current_app.config
+    into = to_dir or Path(config["BACKUP_DIR"])
+    try:
+        target = backup.make_backup(get_engine(), config["DATABASE_URL"], Path(config["UPLOAD_DIR"]), into)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = backup.read_manifest(target)
+    click.echo(f"Backup written to {target}: {sum(manifest['tables'].values())} rows in "
+               f"{len(manifest['tables'])} tables, {len(manifest['uploads'])} uploaded files.")
+    if backup.default_is_inside_instance(into, Path(current_app.instance_path)):
+        click.echo("Note: this directory is inside instance/, beside the database it protects: copy it to "
+                   "another disk or machine (or use --to / BACKUP_DIR).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(source: Path, yes: bool):
+    """Replace the database and the uploads with a backup made by `backup` (stop the app servers first)."""
+    from schoolhub import backup
+
+    config = current_app.config
+    try:
+        manifest = backup.read_manifest(source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    if not yes:
+        click.confirm(f"Replace the database and every uploaded file with the backup of {manifest['created_at']}? "
+                      "What was saved since is lost.", abort=True)
+    try:
+        backup.restore_backup(get_engine(), config["DATABASE_URL"], Path(config["UPLOAD_DIR"]), source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {source}: {sum(manifest['tables'].values())} rows, {len(manifest['uploads'])} files; "
+               "the row counts match the backup's.")
 
 
 def _has_rows(db) -> bool:
@@ -100,5 +121,5 @@ def _has_rows(db) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the core commands."""
-    for command in (init_db_command, seed_demo_command, seed_scale_command, backup_command):
+    for command in (init_db_command, seed_demo_command, seed_scale_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -26,6 +26,11 @@ def local_today() -> date:
     return local_now().date()
 
 
+def local_time_of(epoch: float) -> datetime:
+    """An instant given in epoch seconds, in Asia/Ho_Chi_Minh (e.g. when a login pause ends)."""
+    return datetime.fromtimestamp(epoch, LOCAL_ZONE)
+
+
 def local_day_of(instant: datetime) -> date:
     """The Asia/Ho_Chi_Minh calendar day of a UTC instant."""
     return instant.astimezone(LOCAL_ZONE).date()

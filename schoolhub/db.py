@@ -1,18 +1,39 @@
 """Database plumbing: declarative Base with a naming convention, UTC datetimes,
-and one SQLAlchemy session per request."""
+and one SQLAlchemy session per request.
+
+SQLite serves a school as well as one writer at a time allows: WAL (readers never wait for the
+writer), a busy timeout, and write transactions that take the write lock when they begin
+(`BEGIN IMMEDIATE` for POST/PUT/PATCH/DELETE requests and inside `writing()`), because a deferred
+transaction that read first cannot upgrade its lock while another connection writes: SQLite then
+answers "database is locked" at once instead of waiting. A GET that only records something (the
+first read of a lesson) does it through `record_quietly`, which skips the record when the database
+stays busy rather than failing the page.
+"""
 from __future__ import annotations
 
+import contextlib
 import enum
+import logging
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 ADDRESS_KEY = "client_address"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# None: decided by the request's method; True: take the write lock at BEGIN; False: do not.
+_WRITE_LOCK: ContextVar[bool | None] = ContextVar("schoolhub_write_lock", default=None)
 
 
 def _constraint_name(constraint, table) -> str:
@@ -92,14 +113,90 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def wants_write_lock() -> bool:
+    """True when the transaction about to begin should take SQLite's write lock at once."""
+    flagged = _WRITE_LOCK.get()
+    if flagged is not None:
+        return flagged
+    return has_request_context() and request.method in WRITE_METHODS
+
+
+@contextlib.contextmanager
+def writing(lock: bool = True) -> Iterator[None]:
+    """Transactions begun inside take the write lock at BEGIN (or, with lock=False, do not)."""
+    token = _WRITE_LOCK.set(lock)
+    try:
+        yield
+    finally:
+        _WRITE_LOCK.reset(token)
+
+
+def reads_first(view: Callable) -> Callable:
+    """A POST view that mostly reads (the login form): its transaction starts without the write lock,
+    so a slow step (checking a password) never holds up the school's writers."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        with writing(False):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for "try again" database errors: SQLite busy or locked; a PostgreSQL deadlock or serialization failure."""
+    orig = getattr(error, "orig", error)
+    text = str(orig).lower()
+    if "database is locked" in text or "database table is locked" in text or "sqlite_busy" in text:
+        return True
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return sqlstate in ("40001", "40P01")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True for errors that mean the database is away or unusable right now (not a bug in a query)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                              sa_exc.TimeoutError, sa_exc.PendingRollbackError))
+
+
+def record_quietly(session: Session, work: Callable[[], T], what: str, attempts: int = 2) -> T | None:
+    """Run `work()` and commit it in a write transaction of its own; when the database stays busy,
+    skip it (logged) and return None instead of failing the page.
+
+    For records a page keeps on the side (the first read of a lesson, the login time): the page
+    must be shown even when every writer of the school saves at once. The session's read
+    transaction is ended first, so on SQLite the write starts from a fresh snapshot with the lock.
+    """
+    if session.in_transaction():
+        session.commit()
+    for attempt in range(attempts):
+        try:
+            with writing():
+                result = work()
+                session.commit()
+            return result
+        except sa_exc.OperationalError as error:
+            session.rollback()
+            if not is_busy(error):
+                raise
+            log.warning("database busy: %s not recorded (attempt %d of %d)", what, attempt + 1, attempts)
+    return None
+
+
+def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
     """An engine for the configured URL (SQLite file or PostgreSQL)."""
     kwargs: dict = {}
     sqlite = url.startswith("sqlite")
     if sqlite:
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
     else:
-        kwargs["pool_pre_ping"] = True
+        kwargs["pool_pre_ping"] = True  # a connection the server dropped (a restart) is replaced, not used
+        if url.startswith("postgresql+psycopg"):
+            # A database host that went silent costs a request seconds, not the TCP timeout's minutes.
+            kwargs["connect_args"] = {"connect_timeout": 5}
     engine = create_engine(url, **kwargs)
     if sqlite:
         # pysqlite opens transactions lazily and so breaks SAVEPOINT; let SQLAlchemy
@@ -107,17 +204,22 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _no_implicit_transactions(dbapi_connection, connection_record):
             dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            # WAL: readers and the one writer do not block each other (a no-op for :memory:).
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+            cursor.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
 
     return engine
 
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory and close the session after each request."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"]))
     app.extensions["schoolhub.engine"] = engine
     app.extensions["schoolhub.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -128,9 +230,14 @@ def init_app(app: Flask) -> None:
     def _close_session(exc):
         session = g.pop("db_session", None)
         if session is not None:
-            if exc is not None:
-                session.rollback()
-            session.close()
+            try:
+                if exc is not None:
+                    session.rollback()
+                session.close()
+            except sa_exc.SQLAlchemyError as error:  # the database went away: the pool drops the connection
+                # One line, no traceback: the answer was already given, and nothing was left half-written.
+                log.warning("database session could not be closed cleanly (%s); its connection is discarded",
+                            error.__class__.__name__)
 
 
 def get_session() -> Session:

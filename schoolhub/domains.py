@@ -52,6 +52,7 @@ class Registry:
     providers: list = field(default_factory=list)  # worklist.Provider
     demo: list[DemoStep] = field(default_factory=list)
     scale: list[DemoStep] = field(default_factory=list)  # seed(run: scale.ScaleRun): the seed-scale generator
+    audit_labels: dict = field(default_factory=dict)  # audit action name -> lazy label
 
     def add_panel(self, order: int, template: str, context: Callable) -> None:
         self.panels.append(Panel(order, template, context))
@@ -59,6 +60,10 @@ class Registry:
 
     def add_nav(self, entries: Callable) -> None:
         self.nav.append(entries)
+
+    def add_audit_labels(self, labels: dict) -> None:
+        """Name the audit actions a domain writes, as the audit log page shows them."""
+        self.audit_labels.update(labels)
 
     def add_demo(self, order: int, seed: Callable) -> None:
         self.demo.append(DemoStep(order, seed))

@@ -48,12 +48,44 @@ def format_size(size: int | None) -> str:
     return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
 
 
+def compiled_catalogs(app: Flask) -> str:
+    """The translations directory to read, with every catalog compiled.
+
+    The build (setup.py) and `make` compile the .po files; a tree that had neither gets them
+    compiled here at first start: into the package when it is writable, else under instance/.
+    """
+    import logging
+    from pathlib import Path
+
+    source = Path(app.root_path) / "translations"
+    missing = [po for po in source.glob("*/LC_MESSAGES/messages.po") if not po.with_suffix(".mo").exists()]
+    if not missing:
+        return "translations"
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for base in (source, Path(app.instance_path) / "translations"):
+        try:
+            for po in source.glob("*/LC_MESSAGES/messages.po"):
+                target = base / po.relative_to(source).with_suffix(".mo")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with po.open("rb") as f:
+                    catalog = read_po(f, locale=po.parts[-3])
+                with target.open("wb") as f:
+                    write_mo(f, catalog, use_fuzzy=False)
+        except OSError:
+            continue
+        logging.getLogger(__name__).warning("translations were not compiled: compiled them into %s", base)
+        return str(base)
+    return "translations"
+
+
 def init_app(app: Flask) -> None:
     """Attach Babel and the date filters."""
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories="translations",
+        default_translation_directories=compiled_catalogs(app),
     )
     # Flask-Babel's LazyString claims to be safe HTML (__html__ returns the raw
     # text), so a lazy message quoting user input would skip autoescaping.

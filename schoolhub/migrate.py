@@ -1,13 +1,13 @@
 """Run Alembic migrations from inside schoolhub."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+from schoolhub import source_or_bundled
+
+MIGRATIONS = source_or_bundled("migrations")
 
 
 # Search structures the migrations make by hand on one database only (no model declares them).
@@ -33,3 +33,11 @@ def alembic_config(database_url: str | None = None, connection: Connection | Non
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Upgrade the database to `revision` (default: the newest)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def current_revision(engine) -> str | None:
+    """The migration the database is at (None before the first)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,9 +12,20 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
+
+class _Limiter(Limiter):
+    """Flask-Limiter, whose reset also forgets the login throttle's counts (schoolhub.throttle)."""
+
+    def reset(self) -> None:
+        super().reset()
+        from schoolhub import throttle
+
+        throttle.reset_all()
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = _Limiter(key_func=get_remote_address, default_limits=[])
 
 # Letters and digits that cannot be mistaken for each other on a printed sheet.
 _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -50,15 +61,9 @@ def temporary_password() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def login_key() -> str:
-    """Throttle key for failed logins: the address together with the username tried."""
-    username = (request.form.get("username") or "").strip().casefold()[:40]
-    return f"{get_remote_address()}|{username}"
-
-
-def login_failed(response) -> bool:
-    """Only failed attempts (the form shown again) count towards the limit."""
-    return response.status_code == 200 and request.method == "POST"
+def login_name(raw: str | None) -> str:
+    """The username as the throttle counts it: trimmed, case-folded, bounded."""
+    return (raw or "").strip().casefold()[:40]
 
 
 def safe_next(target: str | None) -> str | None:
@@ -80,3 +85,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     limiter.init_app(app)
+    from schoolhub import throttle
+
+    throttle.init_app(app)

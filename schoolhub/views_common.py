@@ -49,8 +49,9 @@ def language():
     """Switch the interface language, for the account when logged in, else for this browser."""
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
+        logged_in = current_user.is_authenticated  # loads the user first: if that fails, nothing has changed
         session["lang"] = lang
-        if current_user.is_authenticated:
+        if logged_in:
             current_user.preferred_language = lang
             get_session().commit()
     return redirect(safe_next(request.form.get("next")) or url_for("core.home"))

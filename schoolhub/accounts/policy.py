@@ -10,6 +10,7 @@ VIEW_SCHOOL = define("view_school", "obj: unit — its name, counts and classes"
 VIEW_ROSTER = define("view_roster", "obj: school — the names of its teachers and students")
 MANAGE_PEOPLE = define("manage_people", "obj: school — teachers, students, classes, imports")
 MANAGE_USER = define("manage_user", "obj: user — edit, deactivate, reset the password")
+VIEW_AUDIT = define("view_audit", "obj: unit — its audit log: who did which sensitive thing, and when")
 
 
 def is_school_staff(user, school: OrgUnit) -> bool:
@@ -70,3 +71,12 @@ def can_manage_user(user, target: User) -> bool:
             continue
         return False
     return True
+
+
+@rule(VIEW_AUDIT)
+def can_view_audit(user, unit: OrgUnit) -> bool:
+    """A commune's officers read the log of the commune and of every school under it; a school's admins
+    read their school's."""
+    if unit.kind == UnitKind.SCHOOL:
+        return has_role(user, Role.OFFICER, unit) or has_role(user, Role.SCHOOL_ADMIN, unit)
+    return unit.kind == UnitKind.COMMUNE and has_role(user, Role.OFFICER, unit)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
@@ -163,3 +163,44 @@ def user_for_session(session: Session, user_id: str) -> User | None:
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
     return user
+
+
+# ---- the audit log -----------------------------------------------------------
+
+def _audit_in(unit: OrgUnit):
+    """Entries about the unit or any unit under it (paths are digits and slashes: nothing to escape)."""
+    from schoolhub.audit import AuditLog
+
+    under = select(OrgUnit.id).where(OrgUnit.path.like(f"{unit.path}%"))
+    return AuditLog.unit_id.in_(under.scalar_subquery())
+
+
+def audit_entries(unit: OrgUnit, *, actor_id: int | None = None, action: str | None = None,
+                  since: datetime | None = None, before: datetime | None = None) -> Select:
+    """The unit's audit log, newest first, filtered by person, action and a span of time."""
+    from sqlalchemy.orm import joinedload
+
+    from schoolhub.audit import AuditLog
+
+    stmt = select(AuditLog).where(_audit_in(unit)).options(joinedload(AuditLog.actor))
+    if actor_id is not None:
+        stmt = stmt.where(AuditLog.actor_id == actor_id)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    if since is not None:
+        stmt = stmt.where(AuditLog.created_at >= since)
+    if before is not None:
+        stmt = stmt.where(AuditLog.created_at < before)
+    return stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+
+
+def audit_choices(session: Session, unit: OrgUnit) -> tuple[list[tuple[int, str]], list[str]]:
+    """The people and the actions that appear in the unit's log (for the filter's lists), in two statements."""
+    from schoolhub.audit import AuditLog
+
+    actors = session.execute(
+        select(User.id, User.full_name).where(User.id.in_(
+            select(AuditLog.actor_id).where(_audit_in(unit), AuditLog.actor_id.is_not(None)).scalar_subquery()))
+        .order_by(User.full_name, User.id)).all()
+    actions = session.scalars(select(AuditLog.action).where(_audit_in(unit)).distinct().order_by(AuditLog.action))
+    return [(a.id, a.full_name) for a in actors], list(actions)

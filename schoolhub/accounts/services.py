@@ -19,6 +19,7 @@ from schoolhub.accounts.models import (
     UnitKind,
     User,
 )
+from schoolhub.accounts.passwords import MAX_LENGTH, MIN_LENGTH, is_common
 from schoolhub.accounts.usernames import USERNAME_RE, unique_username
 from schoolhub.clock import local_today, utcnow
 from schoolhub.i18n import format_day
@@ -26,8 +27,8 @@ from schoolhub.security import hash_password, temporary_password
 from schoolhub.services import ServiceError, audit
 from schoolhub.textfold import fold, nfc
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
+PASSWORD_MIN = MIN_LENGTH
+PASSWORD_MAX = MAX_LENGTH
 
 
 # ---- organisation tree -------------------------------------------------------
@@ -87,12 +88,18 @@ def set_school_active(session: Session, actor: User, school: OrgUnit, active: bo
 
 # ---- users -------------------------------------------------------------------
 
-def validate_password(password: str) -> None:
-    """Reject passwords that are too short or too long."""
+def validate_password(password: str, username: str | None = None) -> None:
+    """Reject passwords that are too short, too long, common (schoolhub.accounts.passwords) or the username."""
     if len(password) < PASSWORD_MIN:
         raise ServiceError(_l("The password must have at least %(n)s characters.", n=PASSWORD_MIN), "password")
     if len(password) > PASSWORD_MAX:
         raise ServiceError(_l("The password must have at most %(n)s characters.", n=PASSWORD_MAX), "password")
+    if is_common(password):
+        raise ServiceError(_l("This password is one of the most common ones, which are tried first when "
+                              "someone guesses. Choose a less obvious one, for example a short sentence."),
+                           "password")
+    if username and password.strip().casefold() == username.strip().casefold():
+        raise ServiceError(_l("The password must not be the same as the username."), "password")
 
 
 def normalise_username(username: str) -> str:
@@ -226,7 +233,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
 
     if not verify_password(user, current):
         raise ServiceError(_l("The current password is not correct."), "current_password")
-    validate_password(new)
+    validate_password(new, user.username)
     if new == current:
         raise ServiceError(_l("Choose a password different from the current one."), "password")
     user.password_hash = hash_password(new)

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     reg.add_panel(45, "lessons/_home_school_informed.html", panels.school_informed)
     reg.add_demo(20, demo.seed)
     reg.add_scale(20, scale.seed)
+    reg.add_audit_labels(vocab.AUDIT_LABELS)
 
     @app.context_processor
     def _lesson_vocab():

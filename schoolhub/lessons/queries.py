@@ -215,3 +215,8 @@ def core_unconfirmed_select(user) -> Select:
     confirmed = select(LessonRead.lesson_id).where(LessonRead.user_id == user.id, LessonRead.confirmed_at.is_not(None))
     return select(Lesson).where(lessons_to_confirm(user), Lesson.id.not_in(confirmed))
 
+
+
+def read_of(session: Session, user, lesson: Lesson) -> LessonRead | None:
+    """The user's reading record of the lesson, if they opened it before."""
+    return session.scalar(select(LessonRead).where(LessonRead.lesson_id == lesson.id, LessonRead.user_id == user.id))

@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 from schoolhub import attachments, policy
 from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
-from schoolhub.db import get_session
+from schoolhub.db import get_session, record_quietly
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
@@ -110,8 +110,10 @@ def view(lesson_id: int):
     db = get_session()
     read = None
     if current_user.is_authenticated:
-        read = services.record_read(db, current_user, lesson)
-        db.commit()
+        read = queries.read_of(db, current_user, lesson)
+        if read is None:
+            # The page is what matters: when every writer of the school saves at once, skip the record.
+            read = record_quietly(db, lambda: services.record_read(db, current_user, lesson), "lesson read")
     source = visible_source(lesson)
     copy_form = None
     if policy.can(A.COPY_LESSON, lesson):

@@ -82,5 +82,7 @@ def informed_xlsx(school_id: int):
     book.save(out)
     out.seek(0)
     name = re.sub(r"[^a-z0-9]+", "-", fold(school.code)).strip("-") or "truong"
-    return send_file(out, as_attachment=True, download_name=f"xac-nhan-tai-lieu-cot-loi-{name}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = send_file(out, as_attachment=True, download_name=f"xac-nhan-tai-lieu-cot-loi-{name}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "private, no-store"  # teachers' names: never kept on a shared computer
+    return response

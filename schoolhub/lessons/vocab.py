@@ -81,3 +81,13 @@ def pack(values) -> str:
 def unpack(stored: str | None) -> list[str]:
     """The keys of a packed column, in stored order."""
     return [v for v in (stored or "").split(",") if v]
+
+# What the audit log page calls each action this domain records (schoolhub.audit).
+AUDIT_LABELS = {
+    "lesson.draft": _l("Lesson taken back to draft"),
+    "lesson.published": _l("Lesson published"),
+    "lesson.archived": _l("Lesson archived"),
+    "lesson.core": _l("Lesson marked as core material"),
+    "lesson.not_core": _l("Lesson no longer core material"),
+    "lesson.copy": _l("Lesson copied"),
+}

@@ -74,6 +74,9 @@ ROWS = [
     admin_only("roster.commit", "POST", SCHOOL + "/import/0123456789abcdef0123456789abcdef", allowed=404),
     # The same address opened again (a reloaded password sheet): explains and offers new passwords.
     admin_only("roster.sheet_again", "GET", SCHOOL + "/import/0123456789abcdef0123456789abcdef", allowed=404),
+    # The school's audit log: its admins and the commune's officers.
+    Row("audit.log", "GET", "/units/{school}/audit", default=404, anonymous=LOGIN, student=403, teacher=403,
+        colleague=403, admin=200, officer=200),
     admin_only("school.reissue_passwords", "GET", SCHOOL + "/passwords?class_id={school_class}"),
     # Nobody in the class waits for a first login: the confirmation page again, nothing issued.
     admin_only("school.reissue_passwords", "POST", SCHOOL + "/passwords?class_id={school_class}"),

@@ -185,7 +185,7 @@ def test_staff_csv_sample_imports_as_teachers(world, factory, login_as, db):
 def test_staff_csv_flags_a_teacher_already_in_the_school(world, login_as, db):
     # The fixture school already has the teacher Lê Bảo Yến and the admin Phan Đức Quân, both on the staff
     # list: since issue 10 they are shown as having an account and skipped, and the rest can be imported
-    # (more in tests/test_roster_existing.py).
+    # (more in tests/accounts/test_roster_existing.py).
     response = upload(login_as(world.admin), world.school, sample(STAFF_FILE), STAFF_FILE)
     body = response.get_data(as_text=True)
     assert 'class="bad-rows"' not in body

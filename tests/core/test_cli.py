@@ -89,6 +89,7 @@ def test_backup_copies_a_consistent_sqlite_file(build_app, tmp_path):
 
 
 def test_backup_refuses_postgresql(build_app):
-    app = build_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test"})
+    # Issue 9: backup now runs pg_dump on PostgreSQL, so a database that does not answer is the refusal.
+    app = build_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
     result = app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code != 0 and "pg_dump" in result.output

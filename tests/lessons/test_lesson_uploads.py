@@ -633,7 +633,7 @@ def test_file_over_the_per_file_limit_is_413_with_the_form_and_text_kept(world, 
 def test_a_chosen_file_that_was_not_stored_is_announced(world, factory, login_as, db):
     lesson = factory.lesson(world.school, world.teacher, status="draft")
     c = login_as(world.teacher)
-    # (A file sent with "Preview" is now kept for the next save: tests/test_editor.py.)
+    # (A file sent with "Preview" is now kept for the next save: tests/lessons/test_editor.py.)
     for fields in ({"title": ""},):
         r = post_edit(c, lesson, pdf_bytes(), "tai-lieu.pdf", **fields)
         assert r.status_code == 200

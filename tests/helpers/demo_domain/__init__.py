@@ -1,6 +1,6 @@
 """An empty demonstration domain: one blueprint with one route, one action with one rule.
 
-tests/test_domains.py adds it to an app's DOMAINS and checks that it plugs in without any edit
+tests/core/test_domains.py adds it to an app's DOMAINS and checks that it plugs in without any edit
 outside this package: its route answers, its rule decides, its menu entry and home panel show.
 """
 from __future__ import annotations
