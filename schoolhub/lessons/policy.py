@@ -16,7 +16,7 @@ EDIT_LESSON = define("edit_lesson", "obj: lesson — content, attachments, statu
 MARK_CORE = define("mark_core", "obj: lesson — the 'core Resolution 57 material' flag")
 COPY_LESSON = define("copy_lesson", "obj: lesson — into one's own school as a new draft")
 VIEW_READERS = define("view_readers", "obj: lesson — reader counts by role")
-CONFIRM_CORE = define("confirm_core", "obj: school — its staff have core material to confirm on their worklist")
+CONFIRM_CORE = define("confirm_core", "obj: school — its teachers, admins and students have core material to confirm on their worklist")
 CONFIRM_LESSON = define("confirm_lesson", "obj: lesson — the user is asked to confirm this core material as read")
 VIEW_INFORMED = define("view_informed", "obj: commune — how many of its teachers confirmed core material")
 READ_HELP = define("read_help", "obj: none — how to write and format a lesson, for anyone")
@@ -154,8 +154,9 @@ def can_view_readers(user, lesson: Lesson) -> bool:
 
 @rule(CONFIRM_CORE)
 def is_asked_to_confirm_core(user, school: OrgUnit) -> bool:
-    """Teachers and admins of a school have the core material they are asked about on their worklist."""
-    return is_school_staff(user, school)
+    """Teachers, admins and students of a school have the core material they are asked about on their
+    worklist (which lessons ask whom is CONFIRM_LESSON: a lesson for teachers never asks a student)."""
+    return school.kind == UnitKind.SCHOOL and any(has_role(user, role, school) for role in _ASKED_WHEN_NONE_NAMED)
 
 
 # Who each audience of a lesson is, among the people with accounts (parents have none).

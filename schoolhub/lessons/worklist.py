@@ -12,7 +12,7 @@ from schoolhub.worklist import Pending, Provider
 
 
 def core_to_confirm(user, schools) -> list[Pending]:
-    """Teachers and school admins: core Resolution 57 material not yet confirmed as read."""
+    """Core Resolution 57 material the user is asked to confirm (by its scope and audiences) and has not yet."""
     waiting = queries.core_unconfirmed_select(user).subquery()
     count = select(func.count()).select_from(waiting).scalar_subquery()
     first = (queries.core_unconfirmed_select(user).with_only_columns(Lesson.id)

@@ -135,7 +135,7 @@ def test_worklist_costs_at_most_one_statement(world, factory, app, db, count_que
 
     factory.school(world.commune, name="Trường Mầm non Hoa Sen")  # no admin yet: the officer has work
     factory.school_class(world.school, "9C", 9)  # empty: the admin has work
-    factory.lesson(world.school, world.teacher, is_core=True)  # the teachers have reading to confirm
+    factory.lesson(world.school, world.teacher, is_core=True, audiences=("teachers",))  # the teachers' reading
     db.commit()
     costs = {}
     for name in ("officer", "admin", "teacher", "other_teacher", "student", "outsider"):
@@ -146,8 +146,13 @@ def test_worklist_costs_at_most_one_statement(world, factory, app, db, count_que
         costs[name] = (len(statements), sum(i.count for i in items))
     assert all(n <= 1 for n, _count in costs.values()), costs
     assert costs["officer"][1] >= 1 and costs["admin"][1] >= 2 and costs["teacher"][1] == 1
-    # No provider concerns a student or an outside judge: not even one statement.
-    assert costs["student"] == (0, 0) and costs["outsider"] == (0, 0)
+    # A student is asked only about core material for students (none here): one statement, nothing listed.
+    # No provider concerns an outside judge: not even one statement.
+    assert costs["student"] == (1, 0) and costs["outsider"] == (0, 0)
+    # Core material for students does go on their worklist.
+    factory.lesson(world.school, world.teacher, title="An toàn trên mạng", is_core=True, audiences=("students",))
+    with app.test_request_context():
+        assert [item.count for item in items_for(world.student)] == [1]
 
 
 def test_domains_list_is_what_the_app_loaded(app):

@@ -37,7 +37,7 @@ def _asked(client, lesson) -> tuple[bool, bool, int]:
 
 
 ASKED_STAFF = (True, True, 302)
-ASKED_STUDENT = (False, True, 302)  # students: on the lesson page only
+ASKED_STUDENT = (True, True, 302)  # students too: on their worklist and on the lesson page
 NOT_ASKED = (False, False, 403)
 
 
