@@ -12,6 +12,7 @@ from flask import abort, session
 from wtforms import HiddenField
 
 _KEY = "used_submissions"
+_MADE = "submission_made"
 _KEEP = 30
 
 
@@ -19,6 +20,26 @@ class OnceMixin:
     """Mix into a FlaskForm: adds `submission_id` and makes `validate_on_submit` refuse a repeat."""
 
     submission_id = HiddenField(default=lambda: secrets.token_urlsafe(12))
+
+    def made_before(self) -> int | None:
+        """When this very form was already posted and made something, the id `remember` kept for it.
+
+        A reload of the page a create answered (the browser posts the form again) can then say what was
+        made instead of a bare refusal; None when the form is new or made nothing known.
+        """
+        sid = (self.submission_id.data or "")[:40] if self.is_submitted() else ""
+        if not sid or sid not in session.get(_KEY, []):
+            return None
+        made = session.get(_MADE, {}).get(sid)
+        return made if isinstance(made, int) else None
+
+    def remember(self, made_id: int) -> None:
+        """Keep the id of what the accepted post made, for `made_before` (in the signed session cookie)."""
+        sid = getattr(self, "_accepted", "")
+        if sid:
+            kept = dict(list(session.get(_MADE, {}).items())[-(_KEEP - 1):])
+            kept[sid] = made_id
+            session[_MADE] = kept
 
     def validate_on_submit(self, extra_validators=None) -> bool:
         if not self.is_submitted():
@@ -30,6 +51,7 @@ class OnceMixin:
         valid = self.validate(extra_validators=extra_validators)
         if valid and sid:
             session[_KEY] = (used + [sid])[-_KEEP:]
+            self._accepted = sid
         # Whatever happens next, a form shown again gets a fresh id.
         self.submission_id.data = secrets.token_urlsafe(12)
         return valid

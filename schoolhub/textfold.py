@@ -45,3 +45,40 @@ def exact_key(text: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFD", nfc(text).casefold())
     return unicodedata.normalize("NFC", _WORD.sub(_tone_to_end, decomposed))
+
+
+# The Vietnamese alphabet, in its order; each letter sorts as one unit (đ after d, ă and â after a, …).
+# Letters are coded from "@" up, so the tone digit "0"–"5" that ends each word sorts before any letter
+# ("An" before "Anh"); words of the middle name are joined by "!", the three parts by " ".
+_ALPHABET = "0123456789aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_CODE = {letter: chr(0x40 + i) for i, letter in enumerate(_ALPHABET)}
+# Tones, as dictionaries order them after the letters: none, huyền, hỏi, ngã, sắc, nặng.
+_TONE_RANK = {"\u0300": "1", "\u0309": "2", "\u0303": "3", "\u0301": "4", "\u0323": "5"}
+_KEPT_MARKS = frozenset("\u0306\u0302\u031b")  # breve, circumflex, horn: they make letters, not tones
+
+
+def _word_key(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    tone = next((_TONE_RANK[ch] for ch in decomposed if ch in _TONE_RANK), "0")
+    letters = unicodedata.normalize("NFC", "".join(
+        ch for ch in decomposed if unicodedata.category(ch) != "Mn" or ch in _KEPT_MARKS))
+    return "".join(_LETTER_CODE.get(ch, "") for ch in letters) + tone
+
+
+NAME_SORT_LENGTH = 300
+
+
+def name_sort_key(full_name: str | None) -> str:
+    """A key whose byte order is the order of a Vietnamese class list.
+
+    Given name (the last word) first, then the middle names (none before any), then the family name
+    (the first word); within a word the Vietnamese alphabet (a ă â b c d đ e ê … o ô ơ … u ư …) and,
+    when the letters are equal, the tone (none, huyền, hỏi, ngã, sắc, nặng). Plain ASCII, so a bytewise
+    collation (SQLite's BINARY, PostgreSQL's "C") orders it identically on both databases.
+    """
+    words = nfc(full_name).split()
+    if not words:
+        return ""
+    given, middle, family = words[-1], words[1:-1], words[0] if len(words) > 1 else ""
+    parts = [_word_key(given), "!".join(_word_key(w) for w in middle), _word_key(family) if family else ""]
+    return " ".join(parts)[:NAME_SORT_LENGTH]

@@ -20,10 +20,11 @@ from sqlalchemy import (
     or_,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from schoolhub.clock import local_today, utcnow
 from schoolhub.db import Base
+from schoolhub.textfold import NAME_SORT_LENGTH, name_sort_key
 
 
 class UnitKind(enum.StrEnum):
@@ -64,6 +65,8 @@ class Role(enum.StrEnum):
 # Unit paths compare bytewise on PostgreSQL too, so a btree on path serves subtree ranges whatever
 # the database's collation (a linguistic one may sort '/' and digits apart from their byte order).
 PATH_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
+# A people list's order key (textfold.name_sort_key): ASCII compared byte by byte on both databases.
+NAME_SORT_TYPE = String(NAME_SORT_LENGTH).with_variant(String(NAME_SORT_LENGTH, collation="C"), "postgresql")
 
 
 class OrgUnit(Base):
@@ -151,6 +154,8 @@ class User(UserMixin, Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     name_folded: Mapped[str] = mapped_column(String(120), index=True)
+    # Given name, middle, family in the Vietnamese alphabet: set with full_name, what people lists sort by.
+    name_sort: Mapped[str] = mapped_column(NAME_SORT_TYPE, default="", server_default="", index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -176,6 +181,11 @@ class User(UserMixin, Base):
     all_memberships: Mapped[list[Membership]] = relationship(
         viewonly=True, order_by="(Membership.started_on, Membership.id)",
     )
+
+    @validates("full_name")
+    def _keep_sort_key(self, _key: str, full_name: str) -> str:
+        self.name_sort = name_sort_key(full_name)
+        return full_name
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

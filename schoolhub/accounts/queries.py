@@ -77,7 +77,7 @@ def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> 
         .join(Membership.unit).join(Membership.user)
         .where(Membership.covering(day))
         .options(contains_eager(Membership.unit), contains_eager(Membership.user), joinedload(Membership.school_class))
-        .order_by(OrgUnit.path, Membership.role, User.name_folded, Membership.id)
+        .order_by(OrgUnit.path, Membership.role, User.name_sort, Membership.id)
     )
     if unit is not None:
         stmt = stmt.where(unit.subtree())
@@ -95,7 +95,7 @@ def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: st
         stmt = stmt.where(Membership.class_id == class_id)
     if q:
         stmt = stmt.where(or_(User.name_folded.like(f"%{fold(q)}%"), User.username.like(f"%{q.casefold()}%")))
-    return stmt.order_by(User.is_active_account.desc(), User.name_folded, User.id)
+    return stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id)
 
 
 def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
@@ -107,7 +107,7 @@ def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
             .options(contains_eager(User.memberships)))
     if class_id:
         stmt = stmt.where(Membership.class_id == class_id)
-    return list(session.scalars(stmt.order_by(User.name_folded, User.id)).unique())
+    return list(session.scalars(stmt.order_by(User.name_sort, User.id)).unique())
 
 
 def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
@@ -118,7 +118,7 @@ def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
             select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
             .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN,
                    Membership.ended_on.is_(None))
-            .order_by(User.full_name)
+            .order_by(User.name_sort, User.id)
         )
         for unit_id, user in rows:
             found[unit_id].append(user)
@@ -201,6 +201,6 @@ def audit_choices(session: Session, unit: OrgUnit) -> tuple[list[tuple[int, str]
     actors = session.execute(
         select(User.id, User.full_name).where(User.id.in_(
             select(AuditLog.actor_id).where(_audit_in(unit), AuditLog.actor_id.is_not(None)).scalar_subquery()))
-        .order_by(User.full_name, User.id)).all()
+        .order_by(User.name_sort, User.id)).all()
     actions = session.scalars(select(AuditLog.action).where(_audit_in(unit)).distinct().order_by(AuditLog.action))
     return [(a.id, a.full_name) for a in actors], list(actions)

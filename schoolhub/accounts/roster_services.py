@@ -13,7 +13,7 @@ from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, Sc
 from schoolhub.accounts.roster import STUDENTS, TEACHERS, Roster, RosterRow, class_key, parse_roster
 from schoolhub.clock import current_school_year
 from schoolhub.services import ServiceError, audit
-from schoolhub.textfold import fold, nfc
+from schoolhub.textfold import fold, name_sort_key, nfc
 
 KINDS = ("auto", STUDENTS, TEACHERS)
 _LEADING_DIGITS = re.compile(r"^\s*(\d{1,2})")
@@ -87,7 +87,9 @@ class ImportPlan:
 
     @property
     def existing_rows(self) -> list[PlannedRow]:
-        return [r for r in self.rows if r.existing is not None and not r.errors]
+        """By name, as class lists go (the row number beside each still finds it in the file)."""
+        return sorted((r for r in self.rows if r.existing is not None and not r.errors),
+                      key=lambda r: (name_sort_key(r.full_name), r.sheet, r.row))
 
     @property
     def ok(self) -> bool:
@@ -317,4 +319,7 @@ def commit_import(session: Session, actor: User | None, school: OrgUnit, data: b
     skipped = f"; {len(plan.existing_rows)} already had an account" if plan.existing_rows else ""
     audit(session, actor, "roster.import", school, school,
                    f"{filename} ({plan.kind}) {len(plan.new_rows)} accounts — {summary}{skipped}")
-    return ImportResult(plan=plan, groups=[(c.label, groups[class_key(c.label or "")]) for c in plan.counts])
+    # The sheet lists each class by name, as its class list does.
+    return ImportResult(plan=plan, groups=[(c.label, sorted(groups[class_key(c.label or "")],
+                                                            key=lambda made: (made[0].name_sort, made[0].username)))
+                                           for c in plan.counts])

@@ -12,7 +12,7 @@ from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, Sc
 from schoolhub.accounts.usernames import base_username
 from schoolhub.clock import current_school_year
 from schoolhub.scale import ScaleRun
-from schoolhub.textfold import fold
+from schoolhub.textfold import fold, name_sort_key
 
 # Family names roughly as common as in life (Nguyễn about two in five).
 FAMILY = (["Nguyễn"] * 38 + ["Trần"] * 11 + ["Lê"] * 10 + ["Phạm"] * 7 + ["Huỳnh"] * 5 + ["Phan"] * 5
@@ -169,7 +169,7 @@ def seed(run: ScaleRun) -> None:
     def person(full_name, unit_id, role, username=None, class_id=None, birth=None, gender=None, position=None):
         username = username or people.username(full_name)
         users.append({"username": username, "full_name": full_name, "name_folded": fold(full_name),
-                      "password_hash": run.password_hash, "birth_date": birth, "gender": gender,
+                      "name_sort": name_sort_key(full_name), "password_hash": run.password_hash, "birth_date": birth, "gender": gender,
                       "position": position})
         memberships.append((unit_id, role, class_id) if role is not None else None)
 

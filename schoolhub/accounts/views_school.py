@@ -96,6 +96,8 @@ def new_teacher(school_id: int):
     school = load_school(school_id)
     policy.require(policy.Action.MANAGE_PEOPLE, school)
     form = PersonForm()
+    if (made := form.made_before()) is not None:
+        return _shown_once(school, made)
     if form.validate_on_submit():
         db = get_session()
         try:
@@ -107,9 +109,17 @@ def new_teacher(school_id: int):
             apply_service_error(form, error)
         else:
             db.commit()
+            form.remember(user.id)
             return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
                                    title=_("Teacher account created"))
     return render_template("school/person_form.html", school=school, form=form, is_student=False, person=None)
+
+
+def _shown_once(school: OrgUnit, user_id: int):
+    """The page of a one-time password, opened again (a reload posts the form again): nothing is made twice;
+    the password was shown once, and a new one can be issued (the reset asks, and is logged)."""
+    person = _member(school, user_id)
+    return render_template("school/credentials_again.html", school=school, person=person), 409
 
 
 def _class_choices(school: OrgUnit):
@@ -126,6 +136,8 @@ def new_student(school_id: int):
     policy.require(policy.Action.MANAGE_PEOPLE, school)
     form = StudentForm()
     form.class_id.choices = _class_choices(school)
+    if (made := form.made_before()) is not None:
+        return _shown_once(school, made)
     if form.validate_on_submit():
         db = get_session()
         school_class = _class(school, form.class_id.data)
@@ -138,6 +150,7 @@ def new_student(school_id: int):
             apply_service_error(form, error)
         else:
             db.commit()
+            form.remember(user.id)
             return render_template("school/credentials.html", school=school, accounts=[(user, temp)],
                                    title=_("Student account created"))
     return render_template("school/person_form.html", school=school, form=form, is_student=True, person=None)

@@ -185,7 +185,7 @@ def school_confirmations(session: Session, school: OrgUnit) -> tuple[list[User],
         select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.unit_id == school.id, Membership.role == Role.TEACHER, Membership.ended_on.is_(None),
                User.is_active_account.is_(True))
-        .order_by(User.name_folded, User.id)))
+        .order_by(User.name_sort, User.id)))
     lessons = list(session.scalars(
         select(Lesson).where(core_lessons_for_teachers_of(school))
         .order_by(Lesson.published_at.desc(), Lesson.id.desc())))

@@ -120,3 +120,37 @@ def test_single_account_sheets_say_where_to_log_in(world, login_as):
     client = login_as(world.admin)
     response = client.post(f"/schools/{world.school.id}/people/{world.student.id}/password")
     assert "Đăng nhập tại: http://localhost/login" in _doc(response).text_content()
+
+
+def test_reloading_a_new_teachers_password_page_explains_and_offers_a_new_password(world, login_as, db):
+    client = login_as(world.admin)
+    url = f"/schools/{world.school.id}/teachers/new"
+    form = _doc(client.get(url))
+    data = {"full_name": "Đinh Thị Ngọc", "submission_id": form.xpath('//input[@name="submission_id"]/@value')[0]}
+    first = client.post(url, data=data)
+    assert first.status_code == 200
+    again = client.post(url, data=data)  # what a browser reload of that page sends
+    assert again.status_code == 409
+    text = _doc(again).text_content()
+    assert "chỉ hiện một lần" in text and "Đinh Thị Ngọc" in text and "Không có tài khoản nào được tạo thêm" in text
+    made = db.scalars(select(User).where(User.full_name == "Đinh Thị Ngọc")).all()
+    assert len(made) == 1, "nothing is made twice"
+    offer = _doc(again).xpath('//a[@data-testid="reissue-one"]/@href')[0]
+    assert offer == f"/schools/{world.school.id}/people/{made[0].id}/password"
+    # Following the offer asks first, then issues a new one-time password and logs it.
+    assert client.get(offer).status_code == 200
+    issued = client.post(offer)
+    new_password = _doc(issued).xpath('//code[@data-testid="password"]/text()')[0]
+    assert _login(client.application, made[0].username, new_password) == 302
+
+
+def test_reloading_a_new_students_password_page_offers_a_new_password_too(world, login_as, db):
+    client = login_as(world.admin)
+    url = f"/schools/{world.school.id}/students/new"
+    form = _doc(client.get(url))
+    data = {"full_name": "Lò Văn Pá", "class_id": world.school_class.id,
+            "submission_id": form.xpath('//input[@name="submission_id"]/@value')[0]}
+    assert client.post(url, data=data).status_code == 200
+    again = client.post(url, data=data)
+    assert again.status_code == 409 and _doc(again).xpath('//a[@data-testid="reissue-one"]')
+    assert len(db.scalars(select(User).where(User.full_name == "Lò Văn Pá")).all()) == 1

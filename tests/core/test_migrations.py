@@ -14,6 +14,7 @@ import schoolhub.models_all  # noqa: F401
 from schoolhub.clock import local_day_of
 from schoolhub.db import Base
 from schoolhub.migrate import alembic_config, include_name
+from schoolhub.textfold import name_sort_key
 
 
 def test_single_head():
@@ -134,6 +135,9 @@ def test_demo_data_at_0002_survives_0003_and_its_downgrade(app, db, scratch_url)
             for created_at, started_on, ended_on in conn.execute(select(m.c.created_at, m.c.started_on, m.c.ended_on)):
                 aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
                 assert started_on == local_day_of(aware) and ended_on is None
+            # 0007 gave every account already there its name-order key.
+            keys = conn.execute(text("SELECT full_name, name_sort FROM users")).all()
+            assert keys and all(key == name_sort_key(name) for name, key in keys)
 
         command.downgrade(alembic_config(scratch_url), "-1")
         with scratch.connect() as conn:
