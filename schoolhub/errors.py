@@ -38,6 +38,10 @@ MESSAGES = {
     500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing was saved. Try again in a moment.")),
     503: (_l("Not available right now"), _l("The database is not answering at the moment, so nothing was saved. Wait a minute and try again.")),
 }
+NUL_IN_FORM = (_l("The text held a character that cannot be saved"), _l(
+    "What you sent held an invisible \"null\" character, usually brought along when copying from a PDF or "
+    "another program. Nothing was saved. The character has been taken out: check the text below and send it "
+    "again."))
 BUSY = (_l("Busy, try again"), _l("Many people are saving at this very moment, so what you sent was not saved yet. Nothing is lost: send it again in a few seconds."))
 
 # Posted fields that are not what the user typed: kept for sending again, never shown.
@@ -105,12 +109,17 @@ def _kept_form() -> tuple[list[tuple[str, str]], list[str], bool]:
     return kept, texts, lost_file
 
 
+def render_kept(code: int, title, message):
+    """An error page that gives the posted form back, ready to send again, with its text visible."""
+    kept, texts, lost_file = _kept_form()
+    return render_template("errors/busy.html", code=code, title=title, message=message, kept=kept,
+                           texts=texts, lost_file=lost_file), code
+
+
 def render_busy(title=BUSY[0], message=BUSY[1]):
     """503 "busy, try again": the posted form comes back, ready to send again, with its text visible."""
-    kept, texts, lost_file = _kept_form()
-    response = render_template("errors/busy.html", code=503, title=title, message=message, kept=kept,
-                               texts=texts, lost_file=lost_file)
-    return response, 503, {"Retry-After": "5"}
+    response, code = render_kept(503, title, message)
+    return response, code, {"Retry-After": "5"}
 
 
 def init_app(app: Flask) -> None:

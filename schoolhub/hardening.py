@@ -30,12 +30,12 @@ def _has_nul(value: str) -> bool:
     return "\x00" in value
 
 
-def refuse_nul_bytes() -> None:
-    """400 for a NUL byte in the path or the query; NUL bytes in posted fields and file names are dropped.
+def refuse_nul_bytes():
+    """400 for a NUL byte anywhere in the request: path, query, posted field or file name.
 
     PostgreSQL cannot store or compare text holding one (the driver raises: a 500), and no honest
-    link carries one. In a form it is junk pasted from a PDF, like the other control characters the
-    services strip: the form goes on without it, so nothing the user typed is lost.
+    link carries one. In a form it is junk pasted from a PDF: the 400 page gives the form back with the
+    character taken out, ready to send again, so nothing the user typed is lost.
     """
     if _has_nul(request.path):
         abort(400)
@@ -44,12 +44,15 @@ def refuse_nul_bytes() -> None:
             abort(400)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         fields = list(request.form.items(multi=True))
-        if any(_has_nul(key) or _has_nul(value) for key, value in fields):
+        in_fields = any(_has_nul(key) or _has_nul(value) for key, value in fields)
+        in_names = any(upload.filename and _has_nul(upload.filename) for upload in request.files.values())
+        if in_fields or in_names:
+            from schoolhub.errors import NUL_IN_FORM, render_kept
+
             request.form = ImmutableMultiDict(
                 [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in fields])
-        for upload in request.files.values():
-            if upload.filename and _has_nul(upload.filename):
-                upload.filename = upload.filename.replace("\x00", "")
+            return render_kept(400, *NUL_IN_FORM)
+    return None
 
 
 def security_headers(response):

@@ -218,3 +218,17 @@ def test_cookie_settings(app):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["REMEMBER_COOKIE_DURATION"].days <= 30
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+
+
+def test_an_account_switched_off_outside_the_app_loses_its_open_session(world, login_as, db):
+    """Deactivating in the app ends sessions (the token rotates); a switch made straight in the database
+    (a support fix, a script) must end them too: the next page asks to log in (Flask-Login's
+    is_authenticated reads User.is_active)."""
+    from sqlalchemy import update
+
+    c = login_as(world.teacher)
+    assert c.get("/lessons/mine").status_code == 200
+    db.execute(update(User).where(User.id == world.teacher.id).values(is_active_account=False))
+    db.commit()
+    response = c.get("/lessons/mine")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
