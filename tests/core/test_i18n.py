@@ -154,3 +154,20 @@ def test_format_day_uses_vietnam_time(app):
         assert format_day(datetime(2025, 6, 14, 16, 59, tzinfo=UTC)) == "14/06/2025"
         assert format_day(date(2025, 6, 4)) == "04/06/2025"
         assert format_day(None) == ""
+        # A naive moment is UTC, as the database hands some back.
+        assert format_moment(datetime(2025, 12, 31, 17, 5)) == "01/01/2026 00:05"
+        assert format_moment(None) == ""
+
+
+def test_templates_follow_a_language_change_within_the_request(app):
+    """Templates find the catalog once per request; switching language mid-request (Flask-Babel's
+    force_locale / refresh) must still switch what they print."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Not found') }} / {{ ngettext('%(num)d school', '%(num)d schools', 2) }}"
+    with app.test_request_context():
+        assert render_template_string(page) == "Không tìm thấy / 2 trường"
+        with force_locale("en"):
+            assert render_template_string(page) == "Not found / 2 schools"
+        assert render_template_string(page) == "Không tìm thấy / 2 trường"
