@@ -283,8 +283,10 @@ def login(base: str, username: str) -> str:
 
 
 def sql_count(base: str, path: str, cookie: str | None) -> int:
+    # The workers may still be serving what the previous page's wrk left queued (sync workers finish a
+    # request whose client has gone): on a slow page that is 16 requests of seconds each, so wait long.
     request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=180) as response:
         response.read()
         if response.status != 200:
             raise RuntimeError(f"{path}: {response.status}")
