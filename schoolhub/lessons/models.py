@@ -74,6 +74,8 @@ class Lesson(LessonContent, Base):
         Index(None, "status", "is_core", "published_at", "id"),
         # The search index lives outside the metadata (pg_trgm GIN on PostgreSQL, an FTS5 table on SQLite):
         # migration 0004 makes it; schoolhub.migrate.DATABASE_ONLY keeps Alembic's comparison off it.
+        # So does ix_lessons_core_scope (migration 0008): (is_core, coalesce(core_unit_id, school_id)), the
+        # to-do badge's "core lessons of these units" on every page (lessons.policy.lessons_to_confirm).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

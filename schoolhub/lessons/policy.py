@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
@@ -202,11 +202,13 @@ def lessons_to_confirm(user) -> ColumnElement[bool]:
         if m.role not in _ASKED_WHEN_NONE_NAMED:
             continue
         above = _unit_and_above(m.unit)
-        in_scope = or_(Lesson.core_unit_id.in_(above), and_(Lesson.core_unit_id.is_(None), Lesson.school_id.in_(above)))
+        # core_scope_id in SQL: the unit that marked it, else its school (ix_lessons_core_scope serves it).
+        in_scope = func.coalesce(Lesson.core_unit_id, Lesson.school_id).in_(above)
         clauses.append(and_(in_scope, _audience_clause(m.role)))
     if not clauses:
         return false()
-    return and_(Lesson.is_core.is_(true()), Lesson.status == LessonStatus.PUBLISHED, or_(*clauses),
+    # "= true", not "IS true": PostgreSQL can only use the index for an equality.
+    return and_(Lesson.is_core == true(), Lesson.status == LessonStatus.PUBLISHED, or_(*clauses),
                 visible_lessons(user))
 
 

@@ -13,9 +13,9 @@ from schoolhub.worklist import Pending, Provider
 
 def core_to_confirm(user, schools) -> list[Pending]:
     """Core Resolution 57 material the user is asked to confirm (by its scope and audiences) and has not yet."""
-    waiting = queries.core_unconfirmed_select(user).subquery()
-    count = select(func.count()).select_from(waiting).scalar_subquery()
-    first = (queries.core_unconfirmed_select(user).with_only_columns(Lesson.id)
+    unconfirmed = queries.core_unconfirmed_select(user)  # built once: building it is most of the badge's cost
+    count = select(func.count()).select_from(unconfirmed.subquery()).scalar_subquery()
+    first = (unconfirmed.with_only_columns(Lesson.id)
              .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(1).scalar_subquery())
     return [Pending(count, lambda n: ngettext("%(num)d core Resolution 57 lesson to read and confirm",
                                               "%(num)d core Resolution 57 lessons to read and confirm", n),

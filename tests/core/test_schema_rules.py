@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from schoolhub.accounts.models import OrgUnit
 from schoolhub.accounts.queries import schools_under
 from schoolhub.clock import utcnow
+from tests.helpers.plans import query_plan
 
 
 def _insert(db, sql: str, **params) -> None:
@@ -122,17 +123,8 @@ def test_subtree_holds_the_unit_and_everything_under_it_and_nothing_else(db, fac
     assert {u.id for u in schools_under(db, province)} == {school.id, nephew.id}
 
 
-def _plan(db, stmt) -> str:
-    sql = str(stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True}))
-    if db.get_bind().dialect.name == "sqlite":
-        return "\n".join(str(row[-1]) for row in db.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
-    # The test tables are tiny: without this PostgreSQL rightly prefers reading the whole table.
-    db.execute(text("SET LOCAL enable_seqscan = off"))
-    return "\n".join(row[0] for row in db.execute(text(f"EXPLAIN {sql}")))
-
-
 def test_subtree_query_uses_the_path_index(db, world):
-    plan = _plan(db, select(OrgUnit.id, OrgUnit.name).where(world.commune.subtree()))
+    plan = query_plan(db, select(OrgUnit.id, OrgUnit.name).where(world.commune.subtree()))
     if db.get_bind().dialect.name == "sqlite":
         # UNIQUE(path) is SQLite's automatic index on org_units; both ends of the range are searched in it.
         assert "SEARCH org_units USING" in plan and "INDEX" in plan and "(path>? AND path<?)" in plan, plan

@@ -171,3 +171,25 @@ def _can_confirm(app, db, user, lesson) -> bool:
     db.expire_all()  # the flags were set through the web, in the requests' own sessions
     with app.test_request_context():
         return policy.can(policy.Action.CONFIRM_LESSON, db.get(Lesson, lesson.id), user=db.get(type(user), user.id))
+
+
+def test_the_badges_core_lessons_are_found_through_their_scope_index(db, world, factory, app):
+    """Every page of a teacher counts the core lessons of their school and the units above it: the
+    database finds them through ix_lessons_core_scope, not by reading every core lesson it holds."""
+    from flask_login import login_user
+    from sqlalchemy import text
+
+    from tests.helpers.plans import query_plan
+
+    for n in range(60):  # enough published lessons that reading them all costs more than the index
+        factory.lesson(world.other_school if n % 2 else world.school, world.teacher, title=f"Bài {n}",
+                       is_core=n % 20 == 0)
+    db.commit()
+    db.execute(text("ANALYZE lessons"))
+    with app.test_request_context("/"):
+        login_user(world.teacher)
+        stmt = select(Lesson.id).where(policy.visible(policy.Action.CONFIRM_LESSON, world.teacher))
+        plan = query_plan(db, stmt)
+    assert "ix_lessons_core_scope" in plan, plan
+    # (With 3 core lessons PostgreSQL searches the index by is_core alone; at the province preset it
+    # searches it by scope too: the EXPLAIN is quoted in README's Performance section.)
