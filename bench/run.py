@@ -61,10 +61,13 @@ def parse_settings(argv: list[str] | None = None, env: dict | None = None) -> Se
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default=env.get("BENCH_DB", "sqlite"), choices=DBS)
     parser.add_argument("--preset", default=env.get("BENCH_PRESET", "commune"), choices=PRESETS)
-    parser.add_argument("--seed", type=int, default=int(env.get("BENCH_SEED", 57)))
-    parser.add_argument("--duration", type=int, default=int(env.get("BENCH_DURATION", 10)),
+    # String defaults go through `type` as if typed, so a bad BENCH_SEED is an error like a bad --seed.
+    parser.add_argument("--seed", type=int, default=env.get("BENCH_SEED", "57"))
+    parser.add_argument("--duration", type=int, default=env.get("BENCH_DURATION", "10"),
                         help="seconds of load per page")
     args = parser.parse_args(argv)
+    if args.db not in DBS or args.preset not in PRESETS:  # defaults from the environment skip `choices`
+        parser.error(f"BENCH_DB must be one of {', '.join(DBS)} and BENCH_PRESET one of {', '.join(PRESETS)}")
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be between 1 and 120 seconds")
     return Settings(db=args.db, preset=args.preset, seed=args.seed, duration=args.duration)
@@ -296,24 +299,33 @@ def sql_count(base: str, path: str, cookie: str | None) -> int:
 # ---- the pages ----------------------------------------------------------------------------------
 
 def pages(url: str) -> list[tuple[str, str, str | None]]:
-    """(name, path, role) of every key page, with ids read from the data set."""
-    from sqlalchemy import create_engine, func, select
+    """(name, path, role) of every key page, with ids read from the data set at `url`."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return pages_of(conn)
+    finally:
+        engine.dispose()
+
+
+def pages_of(conn) -> list[tuple[str, str, str | None]]:
+    """The key pages, with ids read through an open connection (the test of this module uses its own)."""
+    from sqlalchemy import func, select
 
     import schoolhub.models_all  # noqa: F401
     from schoolhub.accounts.models import Membership, OrgUnit, Role, User
     from schoolhub.lessons.models import Lesson, LessonStatus
 
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        admin_school = conn.scalar(select(Membership.unit_id).join(User, User.id == Membership.user_id)
-                                   .where(User.username == "demo.admin"))
-        commune = conn.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == admin_school))
-        students = conn.scalar(select(func.count()).select_from(Membership).where(
-            Membership.unit_id == admin_school, Membership.role == Role.STUDENT)) or 0
-        lesson = conn.scalar(select(Lesson.id).join(User, User.id == Lesson.author_id)
-                             .where(User.username == "demo.teacher", Lesson.status == LessonStatus.PUBLISHED)
-                             .order_by(Lesson.id).limit(1))
-    engine.dispose()
+    admin_school = conn.scalar(select(Membership.unit_id).join(User, User.id == Membership.user_id)
+                               .where(User.username == "demo.admin"))
+    commune = conn.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == admin_school))
+    students = conn.scalar(select(func.count()).select_from(Membership).where(
+        Membership.unit_id == admin_school, Membership.role == Role.STUDENT)) or 0
+    lesson = conn.scalar(select(Lesson.id).join(User, User.id == Lesson.author_id)
+                         .where(User.username == "demo.teacher", Lesson.status == LessonStatus.PUBLISHED)
+                         .order_by(Lesson.id).limit(1))
     late = max(1, students // 25 - 1)
     return [
         ("healthz (ceiling)", "/healthz", None),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from sqlalchemy.types import TypeDecorator
 ADDRESS_KEY = "client_address"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 log = logging.getLogger(__name__)
+# How often (seconds) each process lets SQLite refresh its planner statistics (see make_engine).
+SQLITE_OPTIMIZE_EVERY = 3600.0
 T = TypeVar("T")
 
 # None: decided by the request's method; True: take the write lock at BEGIN; False: do not.
@@ -213,6 +216,23 @@ def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+        # SQLite gathers no statistics by itself, and without them its planner can walk a long index in
+        # order rather than search a short one. PRAGMA optimize (bounded by analysis_limit: milliseconds)
+        # analyses what this connection's queries used and needs it; once an hour per process is plenty.
+        last_optimize = [float("-inf")]  # the first check-in of a process analyses
+
+        @event.listens_for(engine, "checkin")
+        def _optimize(dbapi_connection, connection_record):
+            now = time.monotonic()
+            if dbapi_connection is None or now - last_optimize[0] < SQLITE_OPTIMIZE_EVERY:
+                return
+            last_optimize[0] = now
+            try:
+                dbapi_connection.execute("PRAGMA analysis_limit=400")
+                dbapi_connection.execute("PRAGMA optimize")
+            except Exception as error:  # busy, read-only, closed: statistics can wait for the next hour
+                log.info("PRAGMA optimize skipped: %s", error)
 
     return engine
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import click
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from schoolhub.domains import registry
@@ -103,5 +103,9 @@ def seed_scale(session: Session, preset: Preset, *, seed: int = 57, password: st
                    password_hash=hash_password(password), quiet=quiet)
     for step in registry().scale:
         step.seed(run)
+    session.commit()
+    # Fresh statistics for the planner: without them SQLite (which never gathers its own) walks the
+    # newest-first index of every core lesson to count the few of one school.
+    session.execute(text("ANALYZE"))
     session.commit()
     return run

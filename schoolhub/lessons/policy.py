@@ -1,14 +1,23 @@
 """Who may write, read, mark, copy and follow lessons; beside each listing rule its SQL twin."""
 from __future__ import annotations
 
-from flask import g, has_request_context
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
 from schoolhub.accounts.policy import is_commune_officer, is_school_staff
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
-from schoolhub.policy import define, has_role, is_authenticated, is_related, memberships, rule, scope, units_where
+from schoolhub.policy import (
+    define,
+    has_role,
+    is_authenticated,
+    is_related,
+    memberships,
+    rule,
+    scope,
+    shared_clause,
+    units_where,
+)
 
 CREATE_LESSON = define("create_lesson", "obj: school — write lessons for it")
 VIEW_LESSON = define("view_lesson", "obj: lesson — read it; also asked for visitors (public lessons)")
@@ -84,12 +93,8 @@ def _subtree(unit, path: str) -> ColumnElement[bool]:
 
 @scope(VIEW_LESSON, Lesson)
 def visible_lessons(user) -> ColumnElement[bool]:
-    """The WHERE clause for exactly the lessons can_view_lesson allows (built once per request and user)."""
-    key = ("visible_lessons", getattr(user, "id", None) if is_authenticated(user) else None)
-    cache = g.setdefault("policy_clauses", {}) if has_request_context() else {}
-    if key not in cache:
-        cache[key] = _visible_lessons(user)
-    return cache[key]
+    """The WHERE clause for exactly the lessons can_view_lesson allows (built once per process and principal)."""
+    return shared_clause("visible_lessons", user, _visible_lessons)
 
 
 def _visible_lessons(user) -> ColumnElement[bool]:
@@ -196,7 +201,11 @@ def _audience_clause(role: Role) -> ColumnElement[bool]:
 
 @scope(CONFIRM_LESSON, Lesson)
 def lessons_to_confirm(user) -> ColumnElement[bool]:
-    """The WHERE clause for exactly the lessons is_asked_to_confirm allows."""
+    """The WHERE clause for exactly the lessons is_asked_to_confirm allows (built once per principal)."""
+    return shared_clause("lessons_to_confirm", user, _lessons_to_confirm)
+
+
+def _lessons_to_confirm(user) -> ColumnElement[bool]:
     clauses = []
     for m in memberships(user):
         if m.role not in _ASKED_WHEN_NONE_NAMED:

@@ -13,6 +13,8 @@ This package imports no domain: principals are read through duck-typed membershi
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -154,6 +156,41 @@ def units_where(user, action: ActionName | str) -> list:
         if m.unit.id not in seen and can(action, m.unit, user):
             seen[m.unit.id] = m.unit
     return list(seen.values())
+
+
+def principal_key(user) -> tuple | None:
+    """Everything about a principal that scopes may read: the id and each current membership's role,
+    unit (id, path, kind) and class. None for a visitor."""
+    if not is_authenticated(user):
+        return None
+    return (user.id, tuple((m.role, m.unit.id, m.unit.path, m.unit.kind, getattr(m, "class_id", None))
+                           for m in memberships(user)))
+
+
+_CLAUSES: OrderedDict = OrderedDict()
+_CLAUSES_KEPT = 4096
+_CLAUSES_LOCK = threading.Lock()
+
+
+def shared_clause(name: str, user, build: Callable) -> object:
+    """`build(user)`, a WHERE clause, made once per process for each principal (principal_key) and reused.
+
+    Building a scope's clause is Python work of milliseconds on every page (SQLAlchemy expressions); the
+    clause holds no data, only the principal's ids and paths, so it stays right for as long as those do:
+    a changed membership is a new key. A scope that reads anything else of the user must not use this.
+    """
+    key = (name, principal_key(user))
+    with _CLAUSES_LOCK:
+        found = _CLAUSES.get(key)
+        if found is not None:
+            _CLAUSES.move_to_end(key)
+            return found
+    clause = build(user)
+    with _CLAUSES_LOCK:
+        _CLAUSES[key] = clause
+        while len(_CLAUSES) > _CLAUSES_KEPT:
+            _CLAUSES.popitem(last=False)
+    return clause
 
 
 # ---- the questions ----------------------------------------------------------------------------

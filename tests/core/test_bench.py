@@ -1,0 +1,127 @@
+"""make bench (issue 8, point 2) is not run by CI; its argument handling, its reading of wrk's output,
+its pages and its result file are checked here."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from schoolhub.scale import Preset, seed_scale
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench_run"] = bench  # dataclasses look their module up there
+_spec.loader.exec_module(bench)
+
+# Captured from wrk 4.1 (Debian) against a local server: one clean run, one with refused requests.
+WRK_CLEAN = """Running 1s test @ http://127.0.0.1:18765/
+  2 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     8.03ms    3.39ms  22.49ms   68.71%
+    Req/Sec   246.85     39.78   310.00     65.00%
+  Latency Distribution
+     50%    7.75ms
+     75%    9.89ms
+     90%   12.14ms
+     99%   18.28ms
+  493 requests in 1.01s, 806.09KB read
+Requests/sec:    489.86
+Transfer/sec:    800.95KB
+"""
+WRK_ERRORS = """Running 5s test @ http://127.0.0.1:8000/lessons?q=so
+  2 threads and 16 connections
+  Latency Distribution
+     50%  845.00us
+     75%    1.20s
+     90%    1.50s
+     99%    1.76s
+  20 requests in 5.01s, 400.00KB read
+  Socket errors: connect 0, read 0, write 0, timeout 6
+  Non-2xx or 3xx responses: 2
+Requests/sec:      3.99
+Transfer/sec:     79.84KB
+"""
+
+
+def test_settings_come_from_the_environment_and_the_command_line():
+    assert bench.parse_settings([], {}) == bench.Settings(db="sqlite", preset="commune", seed=57, duration=10)
+    env = {"BENCH_DB": "postgres", "BENCH_PRESET": "province", "BENCH_SEED": "3", "BENCH_DURATION": "5"}
+    assert bench.parse_settings([], env) == bench.Settings(db="postgres", preset="province", seed=3, duration=5)
+    assert bench.parse_settings(["--db", "sqlite"], env).db == "sqlite"  # the command line wins
+
+
+@pytest.mark.parametrize("argv,env", [
+    (["--db", "mysql"], {}), (["--preset", "country"], {}), (["--seed", "x"], {}), (["--duration", "0"], {}),
+    (["--duration", "121"], {}), ([], {"BENCH_DB": "oracle"}), ([], {"BENCH_SEED": "x"}),
+])
+def test_bad_settings_exit_2(argv, env, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        bench.parse_settings(argv, env)
+    assert stopped.value.code == 2
+    assert "make bench" in capsys.readouterr().err
+
+
+def test_wrk_output_is_read():
+    assert bench.parse_wrk(WRK_CLEAN) == {"requests_per_s": 489.86, "p50_ms": 7.75, "p99_ms": 18.28,
+                                          "requests": 493, "errors": 0}
+    slow = bench.parse_wrk(WRK_ERRORS)
+    assert slow["p50_ms"] == pytest.approx(0.845) and slow["p99_ms"] == 1760.0
+    assert slow["errors"] == 8 and slow["requests"] == 20
+
+
+def _page(name, path, rps, role="anonymous"):
+    return bench.PageResult(name=name, path=path, role=role, requests_per_s=rps, p50_ms=1.0, p99_ms=2.0,
+                            sql_per_request=3, app_cpu_ms=4.5, db_cpu_ms=0.5)
+
+
+def test_the_result_file_has_every_figure_of_every_page(tmp_path):
+    result = bench.RunResult(db="postgres", preset="province", seed=57, date="2026-12-01", machine="2 cores, x",
+                             duration_s=5, connections=16, workers=2, pages=[
+                                 _page("healthz (ceiling)", "/healthz", 1000.0),
+                                 _page("healthz with a session", "/healthz", 900.0, "demo.student"),
+                                 _page("lesson list", "/lessons", 300.0, "demo.teacher"),
+                                 _page("healthz (ceiling, last)", "/healthz", 1200.0)])
+    bench.with_ratios(result)
+    # The ceiling is the mean of the anonymous /healthz runs, first and last; a session's /healthz is a page.
+    assert [p.ratio for p in result.pages] == [0.909, 0.818, 0.273, 1.091]
+    path = bench.write(result, tmp_path)
+    assert path.name == "2026-12-01-postgres-province.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert {"db", "preset", "seed", "date", "machine", "duration_s", "connections", "workers"} <= data.keys()
+    for page in data["pages"]:
+        assert {"path", "requests_per_s", "p50_ms", "p99_ms", "ratio", "sql_per_request", "app_cpu_ms",
+                "db_cpu_ms"} <= page.keys()
+    table = bench.table(result)
+    assert "| lesson list | 300 | 1.0 | 2.0 | 0.273 | 3 | 4.5 | 0.5 |" in table
+
+
+def test_every_key_page_is_measured(app, connection, database_url):
+    """The pages the issue names, with ids read from a seeded data set (every one answers 200 there)."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    with app.app_context():
+        seed_scale(session, Preset("tiny", communes=1, schools=8, teachers=30, students=1200, lessons=40, reads=100),
+                   password=bench.PASSWORD, quiet=True)
+    session.commit()
+    pages = bench.pages_of(connection)
+    names = [name for name, _, _ in pages]
+    assert names[0] == "healthz (ceiling)" and names[-1] == "healthz (ceiling, last)"
+    for wanted in ("login page", "officer home", "school admin home", "teacher home", "student home",
+                   "officer's school list", "student list, first page", "student list, a late page", "lesson list",
+                   "search, common phrase", "search, rare phrase", "search with a filter", "one lesson",
+                   "Atom feed", "readers page"):
+        assert wanted in names
+    clients = {}
+    for name, path, role in pages:
+        if role not in clients:
+            clients[role] = app.test_client()
+            if role:
+                assert clients[role].post("/login", data={"username": role, "password": bench.PASSWORD}).status_code == 302
+        assert clients[role].get(path).status_code == 200, (name, path)
+    late = dict((n, p) for n, p, _ in pages)["student list, a late page"]
+    assert "page=" in late and not late.endswith("page=1")
+    session.close()
