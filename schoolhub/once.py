@@ -8,12 +8,30 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, session
+from flask import abort, request, session
 from wtforms import HiddenField
 
 _KEY = "used_submissions"
 _MADE = "submission_made"
 _KEEP = 30
+
+
+def new_submission_id() -> str:
+    """An id for a plain form (no WTForms) that must not act twice: its `submission_id` hidden field."""
+    return secrets.token_urlsafe(12)
+
+
+def posted_again() -> bool:
+    """True when this POST carries a submission_id already accepted in this session (a reload, a double tap)."""
+    sid = request.form.get("submission_id", "")[:40]
+    return bool(sid) and sid in session.get(_KEY, [])
+
+
+def accept_posted() -> None:
+    """Remember this POST's submission_id as used."""
+    sid = request.form.get("submission_id", "")[:40]
+    if sid:
+        session[_KEY] = (session.get(_KEY, []) + [sid])[-_KEEP:]
 
 
 class OnceMixin:

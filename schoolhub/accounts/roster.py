@@ -150,8 +150,12 @@ def class_key(name: str | None) -> str:
 
 # ---- cells --------------------------------------------------------------------
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def cell_text(value) -> str:
-    """A cell as trimmed NFC text; whole numbers lose their '.0'."""
+    """A cell as trimmed NFC text without control characters (a NUL cannot be stored on PostgreSQL);
+    whole numbers lose their '.0'."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -162,7 +166,7 @@ def cell_text(value) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    return nfc(str(value))[:MAX_CELL]
+    return nfc(_CONTROL.sub("", str(value)))[:MAX_CELL]
 
 
 def parse_date(value) -> tuple[date | None, bool]:
@@ -365,7 +369,7 @@ def _read_rows(sheet_title: str, grid: list[list], start: int, columns: dict[str
         born, understood = parse_date(get(row, "birth_date"))
         item.birth_date = born
         if not understood:
-            item.errors.append(_l("The date of birth “%(value)s” is not a date (write it as dd/mm/yyyy).",
+            item.errors.append(_l("The date of birth “%(value)s” is not a date (write it as day/month/year, for example 25/02/2013).",
                                   value=cell_text(get(row, "birth_date"))))
         if "gender" in columns:
             item.gender = parse_gender(cell_text(get(row, "gender")))

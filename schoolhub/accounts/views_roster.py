@@ -114,6 +114,10 @@ def commit(school_id: int, token: str):
     try:
         fd = os.open(used_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
+        # A reload of the printed sheet posts here again: say the passwords were shown once, offer new ones.
+        done = _done(used_path)
+        if done is not None:
+            return render_template("school/import_done.html", school=school, done=done), 409
         abort(409)
     os.close(fd)
     try:
@@ -155,8 +159,12 @@ def sheet_again(school_id: int, token: str):
     school = load_school(school_id)
     policy.require(policy.Action.MANAGE_PEOPLE, school)
     _options, _data_path, used_path = _load_upload(school, token)
+    return render_template("school/import_done.html", school=school, done=_done(used_path))
+
+
+def _done(used_path):
+    """What an import made (its classes and counts), or None when it was checked but never imported."""
     try:
-        done = json.loads(used_path.with_suffix(".done").read_text())
+        return json.loads(used_path.with_suffix(".done").read_text())
     except (OSError, ValueError):
-        done = None  # checked but never imported: nothing was made
-    return render_template("school/import_done.html", school=school, done=done)
+        return None

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from schoolhub import policy
+from schoolhub import once, policy
 from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, UnitKind, User
@@ -222,12 +222,16 @@ def reset_password(school_id: int, user_id: int):
     person = _member(school, user_id)
     policy.require(policy.Action.MANAGE_USER, person)
     if request.method == "POST":
+        if once.posted_again():  # the new password's page reloaded: issue nothing behind the user's back
+            return _shown_once(school, person.id)
         db = get_session()
         temp = services.reset_password(db, current_user, person)
         db.commit()
+        once.accept_posted()
         return render_template("school/credentials.html", school=school, accounts=[(person, temp)],
                                title=_("New one-time password"))
-    return render_template("school/reset_password.html", school=school, person=person)
+    return render_template("school/reset_password.html", school=school, person=person,
+                           submission_id=once.new_submission_id())
 
 
 @bp.route("/<int:school_id>/passwords", methods=["GET", "POST"])
@@ -247,13 +251,17 @@ def reissue_passwords(school_id: int):
         abort(404)
     people = [p for p in queries.waiting_for_first_login(db, school, role, class_id=class_id)
               if policy.can(policy.Action.MANAGE_USER, p)]
-    if request.method == "POST" and people:
+    again = request.method == "POST" and once.posted_again()
+    if request.method == "POST" and people and not again:
         issued = services.reissue_passwords(db, current_user, school, people, label or "staff")
         db.commit()
+        once.accept_posted()
         return render_template("school/passwords_sheet.html", school=school, school_class=school_class,
                                label=label, accounts=issued)
+    # A reload of the sheet just printed lands here: it explains, and only a new press issues new passwords.
     return render_template("school/reissue_passwords.html", school=school, school_class=school_class,
-                           label=label, people=people)
+                           label=label, people=people, again=again,
+                           submission_id=once.new_submission_id()), 409 if again else 200
 
 
 @bp.route("/<int:school_id>/classes/<int:class_id>")

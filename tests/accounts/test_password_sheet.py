@@ -154,3 +154,53 @@ def test_reloading_a_new_students_password_page_offers_a_new_password_too(world,
     again = client.post(url, data=data)
     assert again.status_code == 409 and _doc(again).xpath('//a[@data-testid="reissue-one"]')
     assert len(db.scalars(select(User).where(User.full_name == "Lò Văn Pá")).all()) == 1
+
+
+def test_reloading_the_import_sheet_explains_and_makes_nothing(world, login_as, db):
+    """A browser reload of the printed sheet posts the import again: the same 'shown once' page, with the
+    offer of new passwords, and no second account."""
+    client = login_as(world.admin)
+    address, _temps = _import(client, world.school, ROWS)
+    again = client.post(address)
+    assert again.status_code == 409
+    doc = _doc(again)
+    assert doc.xpath("//h1")[0].text_content().strip() == "Mật khẩu một lần chỉ hiện một lần"
+    assert doc.xpath('//ul[@class="reissue"]//a/@href') == [
+        f"/schools/{world.school.id}/passwords?class_id={world.school_class.id}"]
+    assert len(db.scalars(select(User).where(User.full_name == "Trần Văn An")).all()) == 1
+
+
+def _form_fields(response) -> dict:
+    return {i.get("name"): i.get("value") for i in _doc(response).xpath('//form[@method="post"]//input[@type="hidden"]')}
+
+
+def test_reloading_a_reissued_sheet_issues_nothing_again(world, login_as, app, db):
+    client = login_as(world.admin)
+    _address, _old = _import(client, world.school, ROWS)
+    confirm = client.get(f"/schools/{world.school.id}/passwords?class_id={world.school_class.id}")
+    data = _form_fields(confirm)
+    sheet = client.post(f"/schools/{world.school.id}/passwords", data=data)
+    new = dict(zip(_doc(sheet).xpath('//code[@data-testid="username"]/text()'),
+                   _doc(sheet).xpath('//code[@data-testid="password"]/text()'), strict=True))
+    reload = client.post(f"/schools/{world.school.id}/passwords", data=data)  # the same form, posted again
+    assert reload.status_code == 409
+    assert _doc(reload).xpath('//*[@data-testid="sheet-shown-once"]')
+    assert not _doc(reload).xpath('//code[@data-testid="password"]'), "no passwords issued on a reload"
+    username, password = next(iter(new.items()))
+    assert _login(app, username, password) == 302, "the sheet just printed still works"
+    assert len(db.scalars(select(AuditLog).where(AuditLog.action == "roster.reissue_passwords")).all()) == 1
+    # Pressing the button on that page (a fresh form) does issue new ones.
+    fresh = client.post(f"/schools/{world.school.id}/passwords", data=_form_fields(reload))
+    assert fresh.status_code == 200 and _doc(fresh).xpath('//code[@data-testid="password"]')
+
+
+def test_reloading_a_single_new_password_keeps_it(world, login_as, app, db):
+    client = login_as(world.admin)
+    url = f"/schools/{world.school.id}/people/{world.teacher.id}/password"
+    data = _form_fields(client.get(url))
+    issued = client.post(url, data=data)
+    password = _doc(issued).xpath('//code[@data-testid="password"]/text()')[0]
+    reload = client.post(url, data=data)
+    assert reload.status_code == 409 and "chỉ hiện một lần" in _doc(reload).text_content()
+    assert _login(app, "teacher", password) == 302, "the password just shown still works"
+    assert len(db.scalars(select(AuditLog).where(AuditLog.action == "user.reset_password")).all()) == 1

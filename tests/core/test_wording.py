@@ -78,3 +78,35 @@ def test_the_badge_of_a_user_with_work_names_it_for_screen_readers(world, factor
     db.commit()
     badge = _doc(login_as(world.admin).get("/")).xpath('//*[contains(@class, "waiting-badge")]')[0]
     assert re.search(r"\b1\b", badge.get("aria-label") or "")
+
+
+def test_a_bad_birth_date_in_an_imported_list_is_explained_in_plain_vietnamese(world, login_as):
+    import io
+
+    data = "STT,Họ và tên,Ngày sinh,Lớp\n1,Trần Văn An,32/13/2013,7A\n".encode()
+    preview = login_as(world.admin).post(
+        f"/schools/{world.school.id}/import", content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), "lop.csv"), "kind": "students", "class_id": "0"})
+    text = _main_text(preview)
+    assert "ngày/tháng/năm" in text and "dd/mm/yyyy" not in text
+
+
+def test_deactivating_a_school_says_what_really_happens(world, login_as, db):
+    client = login_as(world.officer)
+    url = f"/communes/{world.commune.id}/schools/{world.school.id}/active"
+    text = _main_text(client.get(url))
+    assert "vẫn có trong các danh sách" in text and "không còn hiện" not in text
+    client.post(url, data={"active": "0"})
+    listed = _main_text(client.get(f"/communes/{world.commune.id}/schools"))
+    assert world.school.name in listed and "ngừng hoạt động" in listed, "it does stay listed, marked"
+
+
+def test_no_form_message_names_csrf():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parents[2] / "schoolhub/translations/vi/LC_MESSAGES/messages.po"
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    assert not [m.id for m in catalog if m.id and "CSRF" in str(m.string)]
