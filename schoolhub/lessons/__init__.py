@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
     from schoolhub.domains import registry
     from schoolhub.lessons import (
+        counts,
         demo,
         models,
         panels,
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
 
     assert policy and views_edit and views_history and views_informed  # rules and routes register on import
     app.register_blueprint(views.bp)
+    counts.install()  # who confirmed core material follows every flush
     models.register_attachments(app)  # lessons' files are served at /files/<token>, to whoever may read the lesson
     reg = registry(app)
     reg.providers.extend(worklist.PROVIDERS)

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, case, column, func, select, table, true
+from sqlalchemy import Select, case, column, func, select, table
 from sqlalchemy.orm import Session, defer, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
-from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus
+from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus
 from schoolhub.lessons.policy import core_lessons_for_teachers_of, lessons_to_confirm, visible_lessons
 from schoolhub.textfold import exact_key, fold, nfc
 
@@ -128,15 +128,13 @@ class Informed:
     teachers: int = 0
 
 
-def _informed_ids():
-    """Users who confirmed reading at least one core lesson."""
-    return (select(LessonRead.user_id).join(Lesson, Lesson.id == LessonRead.lesson_id)
-            .where(Lesson.is_core.is_(true()), LessonRead.confirmed_at.is_not(None)))
-
-
 def _active_teachers():
-    """Memberships of active accounts holding the teacher role (school admins are not counted)."""
-    return (select(Membership.unit_id, Membership.user_id).join(User, User.id == Membership.user_id)
+    """Memberships of active accounts holding the teacher role (school admins are not counted), each with
+    whether the teacher confirmed at least one core lesson (core_readers, kept on write by lessons.counts)."""
+    return (select(Membership.unit_id, Membership.user_id,
+                   case((CoreReader.confirmed > 0, Membership.user_id)).label("informed_id"))
+            .join(User, User.id == Membership.user_id)
+            .outerjoin(CoreReader, CoreReader.user_id == Membership.user_id)
             .where(Membership.role == Role.TEACHER, Membership.ended_on.is_(None), User.is_active_account.is_(True)))
 
 
@@ -150,8 +148,7 @@ def informed_by_school(session: Session, school_ids: list[int]) -> dict[int, Inf
     if not school_ids:
         return found
     rows = _active_teachers().where(Membership.unit_id.in_(school_ids)).subquery()
-    stmt = (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)),
-                   func.count(func.distinct(case((rows.c.user_id.in_(_informed_ids()), rows.c.user_id)))))
+    stmt = (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)), func.count(func.distinct(rows.c.informed_id)))
             .group_by(rows.c.unit_id))
     for unit_id, teachers, informed in session.execute(stmt):
         found[unit_id] = Informed(informed=int(informed), teachers=int(teachers))
@@ -164,8 +161,7 @@ def informed_teachers(session: Session, unit: OrgUnit) -> Informed:
                                        unit.subtree())
     rows = _active_teachers().where(Membership.unit_id.in_(schools)).subquery()
     teachers, informed = session.execute(
-        select(func.count(func.distinct(rows.c.user_id)),
-               func.count(func.distinct(case((rows.c.user_id.in_(_informed_ids()), rows.c.user_id)))))).one()
+        select(func.count(func.distinct(rows.c.user_id)), func.count(func.distinct(rows.c.informed_id)))).one()
     return Informed(informed=int(informed or 0), teachers=int(teachers or 0))
 
 
