@@ -30,13 +30,23 @@ def _on_sqlite() -> bool:
     return has_app_context() and current_app.extensions["schoolhub.engine"].dialect.name == "sqlite"
 
 
+SHORT = 2  # words this short hold no trigram: no index can serve them
+
+
 def contains_word(word: str):
     """Lessons whose folded text contains `word`, through the trigram index of either database.
 
     PostgreSQL's pg_trgm GIN index serves the LIKE on lessons.search_folded itself; on SQLite the
     FTS5 trigram table answers the same LIKE (words of 3 characters or more without LIKE's special
     characters; the rest take the plain LIKE, with the same result).
+
+    A word of one or two letters ("so", "ai") holds no trigram: given to the GIN index it makes
+    PostgreSQL read the whole index. It is checked instead on the rows the longer words (through the
+    index) and the other conditions narrowed, as a plain substring test: strpos / instr, the same
+    answer as the escaped LIKE, in a form no planner hands to the trigram index.
     """
+    if len(word) <= SHORT:
+        return func.instr(Lesson.search_folded, word) > 0 if _on_sqlite() else func.strpos(Lesson.search_folded, word) > 0
     if _on_sqlite() and len(word) >= 3 and not any(ch in word for ch in "%_\\"):
         return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.like(f"%{word}%")))
     return Lesson.search_folded.like(f"%{_like_escape(word)}%", escape="\\")
@@ -101,10 +111,17 @@ def newest(user) -> Select:
 
 
 def schools_with_lessons(session: Session, user) -> list[OrgUnit]:
-    """Schools owning at least one lesson the user may read (the school filter's choices)."""
-    stmt = (select(OrgUnit).join(Lesson, Lesson.school_id == OrgUnit.id)
-            .where(visible_clause(user), Lesson.status == LessonStatus.PUBLISHED)
-            .distinct().order_by(OrgUnit.name_folded))
+    """Schools owning at least one lesson the user may read (the school filter's choices).
+
+    One EXISTS per unit on the (school_id) index, which stops at the first readable lesson, instead
+    of reading every visible lesson of the province to find their distinct schools.
+    """
+    readable = (select(Lesson.id).where(Lesson.school_id == OrgUnit.id, Lesson.status == LessonStatus.PUBLISHED,
+                                        visible_clause(user))
+                # OFFSET 0 keeps it a probe per school that stops at the first readable lesson: PostgreSQL
+                # would otherwise turn the EXISTS into a semi-join that reads every visible lesson first.
+                .correlate(OrgUnit).limit(1).offset(0))
+    stmt = select(OrgUnit).where(readable.exists()).order_by(OrgUnit.name_folded)
     return list(session.scalars(stmt))
 
 
@@ -183,7 +200,7 @@ def school_confirmations(session: Session, school: OrgUnit) -> tuple[list[User],
                User.is_active_account.is_(True))
         .order_by(User.name_folded, User.id)))
     lessons = list(session.scalars(
-        select(Lesson).where(core_lessons_for_teachers_of(school))
+        select(Lesson).where(core_lessons_for_teachers_of(school)).options(*CARD_OPTIONS)
         .order_by(Lesson.published_at.desc(), Lesson.id.desc())))
     when: dict[tuple[int, int], datetime] = {}
     if teachers and lessons:
