@@ -37,6 +37,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _lesson_vocab():
-        return {"TOPICS": vocab.TOPICS, "SUBJECTS": vocab.SUBJECTS, "AUDIENCES": vocab.AUDIENCES,
-                "grade_label": vocab.grade_label, "LessonStatus": vocab.LessonStatus,
-                "Visibility": vocab.Visibility}
+        from flask_babel import get_locale
+
+        labels = vocab.labels_in(str(get_locale()))
+        grades = labels["GRADE_LABELS"]
+        return {"TOPICS": labels["TOPICS"], "SUBJECTS": labels["SUBJECTS"], "AUDIENCES": labels["AUDIENCES"],
+                "grade_label": lambda g: grades[g] if g in grades else vocab.grade_label(g),
+                "LessonStatus": vocab.LessonStatus, "Visibility": vocab.Visibility}
