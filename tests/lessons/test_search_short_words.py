@@ -33,3 +33,27 @@ def test_short_words_stay_out_of_the_index(app):
         sql = str(queries.search(None, q="chuyen doi so").compile(compile_kwargs={"literal_binds": True}))
     assert "'%so%'" not in sql  # a LIKE of it would read the whole trigram index on PostgreSQL
     assert ("strpos(" in sql) or ("instr(" in sql)
+
+
+def test_a_ranked_search_pages_and_counts_in_one_statement(world, factory, db, app, monkeypatch, count_queries):
+    """search_page gives the same lessons in the same order as search(), page by page, with the count."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
+    for i in range(5):
+        factory.lesson(world.school, world.teacher, visibility="public", title=f"Chuyển đổi số {i}",
+                       body="Chuyen doi so." if i % 2 else "Chuyển đổi số ở trường.")
+    factory.lesson(world.school, world.teacher, visibility="public", title="Robot", body="Không liên quan.")
+    db.commit()
+    expected = [lesson.id for lesson in db.scalars(queries.search(None, q="chuyển đổi số"))]
+    assert len(expected) == 5
+    seen = []
+    for number in (1, 2, 3):
+        with app.test_request_context(f"/lessons?page={number}"):
+            with count_queries() as statements:
+                page = queries.search_page(db, None, q="chuyển đổi số")
+            assert len(statements) == 1
+            assert (page.total, page.more, page.pages) == (5, False, 3)
+            seen += [lesson.id for lesson in page.items]
+    assert seen == expected
+    with app.test_request_context("/lessons?page=9"):  # past the end: the last page, as paginate shows it
+        page = queries.search_page(db, None, q="chuyển đổi số")
+    assert (page.page, [lesson.id for lesson in page.items]) == (3, expected[4:])
