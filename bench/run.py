@@ -39,6 +39,8 @@ PASSWORD = "bench-pass-57"
 DBS = ("sqlite", "postgres")
 PRESETS = ("commune", "province")
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+# Two checkouts benchmarking on one server set different prefixes, so neither drops the other's data.
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX", "schoolhub_bench")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -183,7 +185,7 @@ def database_url(settings: Settings) -> str:
     """Where the benchmark's data set lives."""
     if settings.db == "sqlite":
         return f"sqlite:///{DATA / f'{settings.preset}-{settings.seed}.sqlite3'}"
-    return f"{PG_BASE}/schoolhub_bench_{settings.preset}_{settings.seed}"
+    return f"{PG_BASE}/{PG_PREFIX}_{settings.preset}_{settings.seed}"
 
 
 def _env(url: str) -> dict:

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
     from schoolhub.domains import registry
     from schoolhub.lessons import (
+        counts,
         demo,
         models,
         panels,
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
 
     assert policy and views_edit and views_history and views_informed  # rules and routes register on import
     app.register_blueprint(views.bp)
+    counts.install()  # who confirmed core material follows every flush
     models.register_attachments(app)  # lessons' files are served at /files/<token>, to whoever may read the lesson
     reg = registry(app)
     reg.providers.extend(worklist.PROVIDERS)
@@ -35,6 +37,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _lesson_vocab():
-        return {"TOPICS": vocab.TOPICS, "SUBJECTS": vocab.SUBJECTS, "AUDIENCES": vocab.AUDIENCES,
-                "grade_label": vocab.grade_label, "LessonStatus": vocab.LessonStatus,
-                "Visibility": vocab.Visibility}
+        from flask_babel import get_locale
+
+        labels = vocab.labels_in(str(get_locale()))
+        grades = labels["GRADE_LABELS"]
+        return {"TOPICS": labels["TOPICS"], "SUBJECTS": labels["SUBJECTS"], "AUDIENCES": labels["AUDIENCES"],
+                "grade_label": lambda g: grades[g] if g in grades else vocab.grade_label(g),
+                "LessonStatus": vocab.LessonStatus, "Visibility": vocab.Visibility}

@@ -171,6 +171,18 @@ class LessonRead(Base):
     confirmed_at: Mapped[datetime | None]
 
 
+class CoreReader(Base):
+    """How many core lessons a user has confirmed reading, kept on write by schoolhub.lessons.counts (in
+    the same transaction): the "teachers informed" figures read one row per teacher instead of scanning
+    every confirmation of the province."""
+
+    __tablename__ = "core_readers"
+    __table_args__ = (CheckConstraint("confirmed >= 0", name="not_negative"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 def _is_public(lesson: Lesson) -> bool:
     return lesson.status == LessonStatus.PUBLISHED and lesson.visibility == Visibility.PUBLIC
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from schoolhub.accounts.models import Role, SchoolLevel
 from schoolhub.clock import utcnow
+from schoolhub.lessons import counts
 from schoolhub.lessons.models import Lesson, LessonRead, LessonRevision, LessonStatus, Visibility
 from schoolhub.lessons.services import search_columns
 from schoolhub.lessons.vocab import SUBJECTS, TOPICS, pack
@@ -149,4 +150,6 @@ def seed(run: ScaleRun) -> None:
             yield {"lesson_id": lid, "user_id": uid, "first_read_at": first, "confirmed_at": confirmed}
 
     run.insert_rows(LessonRead.__table__, reads(), total=preset.reads if published else 0, label="lesson reads")
+    counts.recount(run.session.connection())  # Core inserts bypass the counters kept on write
+    run.session.commit()
     made["lessons"] = lesson_ids

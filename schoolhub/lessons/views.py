@@ -76,7 +76,10 @@ def index():
     """Published lessons the visitor may read: accent-insensitive search, filters, pages."""
     db = get_session()
     filters = _filters()
-    page = paginate(db, queries.search(current_user, **filters))
+    if queries.ranks(filters["q"]):  # ranked by relevance: counted and paged in one statement
+        page = queries.search_page(db, current_user, **filters)
+    else:
+        page = paginate(db, queries.search(current_user, **filters))
     schools = queries.schools_with_lessons(db, current_user)
     return render_template("lessons/index.html", page=page, filters=filters, schools=schools, mine=False,
                            can_write=bool(lesson_schools(current_user)))

@@ -91,3 +91,21 @@ AUDIT_LABELS = {
     "lesson.not_core": _l("Lesson no longer core material"),
     "lesson.copy": _l("Lesson copied"),
 }
+
+
+# The labels in one language, made once per language: a page of lesson cards and the search form's
+# choices would otherwise translate each lazy label anew, hundreds of catalog look-ups a page.
+_IN_LANGUAGE: dict[str, dict] = {}
+
+
+def labels_in(language: str) -> dict:
+    """TOPICS, SUBJECTS, AUDIENCES and grade labels as plain strings of `language` (the current one)."""
+    if language not in _IN_LANGUAGE:
+        _IN_LANGUAGE[language] = {
+            "TOPICS": {k: str(v) for k, v in TOPICS.items()},
+            "SUBJECTS": {k: str(v) for k, v in SUBJECTS.items()},
+            "AUDIENCES": {k: str(v) for k, v in AUDIENCES.items()},
+            "GRADE_LABELS": {g: str(grade_label(g)) for g in GRADES},
+        }
+    return _IN_LANGUAGE[language]
+

@@ -1,0 +1,155 @@
+"""Who has confirmed core material, maintained on write: `core_readers` holds, per user, how many core
+lessons they confirmed reading, updated in the same flush as every change of a reading record's
+confirmation, of a lesson's core flag and of a lesson's removal. The "teachers informed" figures of the
+officer's and admin's home pages then read one row per teacher of the commune instead of joining every
+confirmation of the province with the lessons.
+
+The same shape as schoolhub.accounts.counts: a before-flush listener notes what the database holds for
+each reading record or lesson the flush changes or deletes, an after-flush listener applies +n/-n per
+user (`confirmed = confirmed + n`, which concurrent writers cannot lose). Bulk paths that bypass the
+ORM (seed-scale's Core inserts, migrations) call `recount()`; tests compare with it after every kind
+of change.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from sqlalchemy import delete, event, func, insert, inspect, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from schoolhub.lessons.models import CoreReader, Lesson, LessonRead
+
+_PREVIOUS = "schoolhub.core_readers.previous"
+_COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"), Lesson: ("id", "is_core")}
+
+
+def _previous(session: Session, obj) -> dict:
+    """What the database holds for a persistent object before this flush (attribute history, else a read)."""
+    state = inspect(obj)
+    found, unknown = {}, []
+    for name in _COLUMNS[type(obj)]:
+        history = state.attrs[name].history
+        if history.deleted:
+            found[name] = history.deleted[0]
+        elif history.unchanged:
+            found[name] = history.unchanged[0]
+        elif not history.added:
+            found[name] = getattr(obj, name)
+        else:
+            unknown.append(name)
+    if unknown:
+        table = type(obj).__table__
+        row = session.connection().execute(
+            select(*[table.c[n] for n in unknown]).where(table.c.id == state.identity[0])).one()
+        found.update(zip(unknown, row, strict=True))
+    return found
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    """Remember the old state of the reading records and lessons this flush changes or deletes, and who
+    confirmed a core lesson that is about to be deleted (its reading records go with it, by cascade)."""
+    previous = session.info[_PREVIOUS] = {"objects": {}, "gone": []}
+    for obj in [*session.dirty, *session.deleted]:
+        if type(obj) in _COLUMNS and inspect(obj).persistent:
+            previous["objects"][id(obj)] = (obj, _previous(session, obj))
+    for obj in session.deleted:
+        if isinstance(obj, Lesson) and inspect(obj).persistent and previous["objects"][id(obj)][1]["is_core"]:
+            previous["gone"].extend(session.connection().execute(
+                select(LessonRead.id, LessonRead.user_id)
+                .where(LessonRead.lesson_id == obj.id, LessonRead.confirmed_at.is_not(None))).all())
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    """Add up what the flush changed per user and apply it as +n/-n."""
+    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": []})
+    objects = previous["objects"]
+    deleted = {id(o) for o in session.deleted}
+    old_core = {old["id"]: bool(old["is_core"]) for obj, old in objects.values() if isinstance(obj, Lesson)}
+    conn = session.connection()
+
+    def core_now(lesson_id: int) -> bool:
+        lesson = session.identity_map.get(session.identity_key(Lesson, lesson_id))
+        if lesson is not None:
+            return bool(lesson.is_core) and id(lesson) not in deleted
+        return bool(conn.scalar(select(Lesson.is_core).where(Lesson.id == lesson_id)))
+
+    def core_before(lesson_id: int) -> bool:
+        return old_core[lesson_id] if lesson_id in old_core else core_now(lesson_id)
+
+    deltas: Counter = Counter()
+    handled: set[int] = set()  # reading records counted here from the ORM, not again by the SQL below
+    for obj in session.new:
+        if isinstance(obj, LessonRead):
+            handled.add(obj.id)
+            if obj.confirmed_at is not None and core_now(obj.lesson_id):
+                deltas[obj.user_id] += 1
+    for obj, old in objects.values():
+        if not isinstance(obj, LessonRead):
+            continue
+        handled.add(old["id"])
+        if old["confirmed_at"] is not None and core_before(old["lesson_id"]):
+            deltas[old["user_id"]] -= 1
+        if id(obj) not in deleted and obj.confirmed_at is not None and core_now(obj.lesson_id):
+            deltas[obj.user_id] += 1
+    for read_id, user_id in previous["gone"]:
+        if read_id not in handled:
+            deltas[user_id] -= 1
+            handled.add(read_id)
+    for obj, old in objects.values():
+        if isinstance(obj, Lesson) and id(obj) not in deleted and bool(old["is_core"]) != bool(obj.is_core):
+            step = 1 if obj.is_core else -1
+            for read_id, user_id in conn.execute(
+                    select(LessonRead.id, LessonRead.user_id)
+                    .where(LessonRead.lesson_id == obj.id, LessonRead.confirmed_at.is_not(None))):
+                if read_id not in handled:
+                    deltas[user_id] += step
+    apply(conn, deltas)
+
+
+def _insert_missing(conn, user_ids: list[int]):
+    """INSERT … ON CONFLICT DO NOTHING of zero rows: safe when two first confirmations meet."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
+    return (dialect.insert(CoreReader).values([{"user_id": uid, "confirmed": 0} for uid in user_ids])
+            .on_conflict_do_nothing(index_elements=[CoreReader.user_id]))
+
+
+def apply(conn, deltas: Counter) -> None:
+    """confirmed = confirmed + n for each user (one UPDATE per distinct n)."""
+    by_step: dict[int, list[int]] = defaultdict(list)
+    for user_id, step in sorted(deltas.items()):
+        if step:
+            by_step[step].append(user_id)
+    if not by_step:
+        return
+    if rising := sorted(uid for step, uids in by_step.items() if step > 0 for uid in uids):
+        conn.execute(_insert_missing(conn, rising))
+    for step, user_ids in sorted(by_step.items()):
+        done = conn.execute(update(CoreReader).where(CoreReader.user_id.in_(user_ids))
+                            .values(confirmed=CoreReader.confirmed + step))
+        if done.rowcount != len(user_ids):  # a user never counted (before the counters): count from the rows
+            recount(conn, user_ids)
+
+
+def install() -> None:
+    """Listen to every session's flushes (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def counting_select():
+    """SELECT user_id, confirmed from the rows: core lessons each user confirmed."""
+    return (select(LessonRead.user_id, func.count())
+            .join(Lesson, Lesson.id == LessonRead.lesson_id)
+            .where(Lesson.is_core.is_(true()), LessonRead.confirmed_at.is_not(None))
+            .group_by(LessonRead.user_id))
+
+
+def recount(conn, user_ids: list[int] | None = None) -> None:
+    """Count again from the rows (every user, or these): seed-scale after its bulk inserts, tests."""
+    stmt, rows = delete(CoreReader), counting_select()
+    if user_ids is not None:
+        stmt, rows = stmt.where(CoreReader.user_id.in_(user_ids)), rows.where(LessonRead.user_id.in_(user_ids))
+    conn.execute(stmt)
+    conn.execute(insert(CoreReader).from_select(["user_id", "confirmed"], rows))

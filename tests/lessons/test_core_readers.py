@@ -1,0 +1,115 @@
+"""Who confirmed core material, kept on write (core_readers): after every kind of change the kept
+figures equal a full recount, and the "teachers informed" figures follow them."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select
+
+from schoolhub.accounts import services as account_services
+from schoolhub.lessons import counts, queries
+from schoolhub.lessons import services as lesson_services
+from schoolhub.lessons.models import CoreReader, LessonRead
+
+
+def _kept(db) -> dict:
+    return {uid: n for uid, n in db.execute(select(CoreReader.user_id, CoreReader.confirmed)) if n}
+
+
+def _recounted(db) -> dict:
+    return {uid: n for uid, n in db.execute(counts.counting_select())}
+
+
+def test_kept_counts_follow_every_change(world, factory, db, app):
+    with app.test_request_context():
+        one = factory.lesson(world.school, world.teacher, is_core=True)
+        two = factory.lesson(world.school, world.teacher, is_core=True)
+        plain = factory.lesson(world.school, world.teacher)
+        lesson_services.confirm_read(db, world.teacher, one)
+        lesson_services.confirm_read(db, world.teacher, two)
+        lesson_services.confirm_read(db, world.other_teacher, one)
+        lesson_services.confirm_read(db, world.teacher, one)  # again: the first confirmation counts
+        lesson_services.record_read(db, world.colleague, plain)  # read, never confirmed
+        db.flush()
+        assert _kept(db) == _recounted(db) == {world.teacher.id: 2, world.other_teacher.id: 1}
+
+        lesson_services.set_core(db, world.officer, one, False)  # its confirmations stop counting
+        assert _kept(db) == _recounted(db) == {world.teacher.id: 1}
+        lesson_services.set_core(db, world.officer, one, True, world.commune)  # and count again
+        assert _kept(db) == _recounted(db) == {world.teacher.id: 2, world.other_teacher.id: 1}
+
+        read = db.scalar(select(LessonRead).where(LessonRead.lesson_id == two.id,
+                                                  LessonRead.user_id == world.teacher.id))
+        read.confirmed_at = None  # a confirmation withdrawn
+        db.flush()
+        assert _kept(db) == _recounted(db) == {world.teacher.id: 1, world.other_teacher.id: 1}
+        db.delete(db.scalar(select(LessonRead).where(LessonRead.lesson_id == one.id,
+                                                     LessonRead.user_id == world.other_teacher.id)))
+        db.flush()
+        assert _kept(db) == _recounted(db) == {world.teacher.id: 1}
+
+        # A core flag cleared in the same flush as a new confirmation of it counts nothing.
+        lesson_services.confirm_read(db, world.colleague, one)
+        one.is_core, one.core_unit_id = False, None
+        db.add(LessonRead(lesson_id=one.id, user_id=world.other_teacher.id, confirmed_at=read.first_read_at))
+        db.flush()
+        assert _kept(db) == _recounted(db) == {}
+
+        # A core lesson removed takes its confirmations (cascaded in the database) with it.
+        lesson_services.confirm_read(db, world.other_teacher, two)
+        assert _kept(db) == {world.other_teacher.id: 1}
+        db.delete(two)
+        db.flush()
+        assert _kept(db) == _recounted(db) == {}
+    db.commit()
+
+
+def test_the_figures_follow_teachers_who_move_or_leave(world, factory, db, app):
+    with app.test_request_context():
+        assert world.colleague  # a second teacher of the school
+        core = factory.lesson(world.school, world.teacher, is_core=True)
+        lesson_services.confirm_read(db, world.teacher, core)
+        db.flush()
+
+        def figure(school):
+            f = queries.informed_by_school(db, [school.id])[school.id]
+            return f.informed, f.teachers
+
+        assert figure(world.school) == (1, 2)  # the teacher and the colleague
+        account_services.move_member(db, world.admin, world.teacher, world.school, world.other_school)
+        db.flush()
+        assert figure(world.school) == (0, 1) and figure(world.other_school) == (1, 2)
+        account_services.set_user_active(db, world.admin, world.teacher, False)
+        db.flush()
+        assert figure(world.other_school) == (0, 1)
+        account_services.set_user_active(db, world.admin, world.teacher, True)
+        db.flush()
+        assert figure(world.other_school) == (1, 2)
+        total = queries.informed_teachers(db, world.commune)
+        assert (total.informed, total.teachers) == (1, 3)
+        assert _kept(db) == _recounted(db)
+    db.commit()
+
+
+def test_a_user_never_counted_is_counted_from_the_rows(world, factory, db, app):
+    with app.test_request_context():
+        core = factory.lesson(world.school, world.teacher, is_core=True)
+        lesson_services.confirm_read(db, world.teacher, core)
+        db.flush()
+        db.execute(delete(CoreReader))  # as before the counters existed
+        lesson_services.set_core(db, world.officer, core, False)
+        assert _kept(db) == _recounted(db) == {}
+
+
+def test_a_failed_flush_counts_nothing(world, factory, db, app):
+    from sqlalchemy.exc import IntegrityError
+
+    with app.test_request_context():
+        core = factory.lesson(world.school, world.teacher, is_core=True)
+        lesson_services.confirm_read(db, world.teacher, core)
+        db.flush()
+        before = _kept(db)
+        with pytest.raises(IntegrityError), db.begin_nested():
+            # A second reading record of the same lesson and user: the unique constraint refuses the flush.
+            db.add(LessonRead(lesson_id=core.id, user_id=world.teacher.id, confirmed_at=core.created_at))
+            db.flush()
+        assert _kept(db) == before == _recounted(db)
