@@ -1,7 +1,7 @@
 """core_readers: how many core lessons each user confirmed reading, kept on write; lz4 for the search text
 
-Revision ID: 0008_kept_figures
-Revises: 0006_core_scope
+Revision ID: 0009_kept_figures
+Revises: 0008_core_scope_index
 Create Date: 2026-12-01 12:30:00.000000
 
 The figures are counted once here from the rows; from then on schoolhub.lessons.counts keeps them in
@@ -17,8 +17,8 @@ so the existing rows change too; a server built without lz4 keeps pglz.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_kept_figures'
-down_revision = '0006_core_scope'
+revision = '0009_kept_figures'
+down_revision = '0008_core_scope_index'
 branch_labels = None
 depends_on = None
 
