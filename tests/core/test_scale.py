@@ -16,7 +16,7 @@ from schoolhub.lessons.models import Lesson
 from schoolhub.scale import PRESETS, Preset, seed_scale
 from schoolhub.textfold import name_sort_key
 
-TINY = Preset("tiny", communes=2, schools=16, teachers=40, students=300, lessons=60, reads=400)
+TINY = Preset("tiny", communes=2, schools=16, teachers=40, students=300, lessons=200, reads=3000)
 # Tables a fresh deployment leaves empty on purpose: nothing at scale writes them.
 EMPTY_AT_SCALE = {"audit_logs", "alembic_version", "lesson_attachments"}
 
@@ -47,7 +47,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(app, conn
 
 def test_the_data_set_has_the_sizes_the_names_and_the_demo_accounts(app, connection, client):
     digest, counts, db = _seeded(app, connection, 57, password="pw-scale-57")
-    assert counts["communes"] == 2 and counts["lessons"] == 60 and counts["lesson reads"] == 400
+    assert counts["communes"] == 2 and counts["lessons"] == 200 and counts["lesson reads"] == 3000
     per_commune = db.execute(select(OrgUnit.parent_id, func.count()).where(OrgUnit.kind == UnitKind.SCHOOL)
                              .group_by(OrgUnit.parent_id)).all()
     assert len(per_commune) == 2 and all(8 <= n <= 15 for _, n in per_commune), per_commune
