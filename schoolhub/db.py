@@ -287,3 +287,32 @@ def _count_statements(app: Flask, engine: Engine) -> None:
     def _header(response):
         response.headers["X-SQL-Count"] = str(g.get("sql_count", 0))
         return response
+
+
+def values_before_flush(session: Session, obj, names: tuple[str, ...]) -> dict:
+    """What the database holds for these attributes of a persistent object before the coming flush.
+
+    From attribute history when it knows; else read (an attribute never loaded before it was set has
+    no history). For counters kept on write (accounts.counts, lessons.counts) in a before_flush hook.
+    """
+    from sqlalchemy import inspect, select
+
+    state = inspect(obj)
+    found, unknown = {}, []
+    for name in names:
+        history = state.attrs[name].history
+        if history.deleted:
+            found[name] = history.deleted[0]
+        elif history.unchanged:
+            found[name] = history.unchanged[0]
+        elif not history.added:
+            found[name] = getattr(obj, name)
+        else:
+            unknown.append(name)
+    if unknown:
+        mapper, table = type(obj).__mapper__, type(obj).__table__
+        row = session.connection().execute(
+            select(*[table.c[mapper.attrs[n].columns[0].name] for n in unknown])
+            .where(table.c.id == state.identity[0])).one()
+        found.update(zip(unknown, row, strict=True))
+    return found

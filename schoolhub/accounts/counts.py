@@ -16,6 +16,7 @@ from sqlalchemy import Integer, case, delete, event, func, insert, inspect, lite
 from sqlalchemy.orm import Session
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, User
+from schoolhub.db import values_before_flush
 
 FIELD = {Role.TEACHER: "teachers", Role.STUDENT: "students", Role.SCHOOL_ADMIN: "admins"}
 FIELDS = ("teachers", "students", "admins", "classes")
@@ -27,28 +28,7 @@ _COLUMNS = {Membership: ("unit_id", "role", "ended_on", "user_id"), SchoolClass:
 
 
 def _previous(session: Session, obj) -> dict:
-    """What the database holds for a persistent object before this flush: from attribute history when
-    it knows, else read (an attribute never loaded before it was set has no history)."""
-    names = _COLUMNS[type(obj)]
-    state = inspect(obj)
-    found, unknown = {}, []
-    for name in names:
-        history = state.attrs[name].history
-        if history.deleted:
-            found[name] = history.deleted[0]
-        elif history.unchanged:
-            found[name] = history.unchanged[0]
-        elif not history.added:
-            found[name] = getattr(obj, name)
-        else:
-            unknown.append(name)
-    if unknown:
-        table = type(obj).__table__
-        row = session.connection().execute(
-            select(*[table.c[type(obj).__mapper__.attrs[n].columns[0].name] for n in unknown])
-            .where(table.c.id == obj.id)).one()
-        found.update(zip(unknown, row, strict=True))
-    return found
+    return values_before_flush(session, obj, _COLUMNS[type(obj)])
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, event, func, insert, inspect, select, true, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from schoolhub.db import values_before_flush
 from schoolhub.lessons.models import CoreReader, Lesson, LessonRead
 
 _PREVIOUS = "schoolhub.core_readers.previous"
@@ -25,25 +26,7 @@ _COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"), Lesson: 
 
 
 def _previous(session: Session, obj) -> dict:
-    """What the database holds for a persistent object before this flush (attribute history, else a read)."""
-    state = inspect(obj)
-    found, unknown = {}, []
-    for name in _COLUMNS[type(obj)]:
-        history = state.attrs[name].history
-        if history.deleted:
-            found[name] = history.deleted[0]
-        elif history.unchanged:
-            found[name] = history.unchanged[0]
-        elif not history.added:
-            found[name] = getattr(obj, name)
-        else:
-            unknown.append(name)
-    if unknown:
-        table = type(obj).__table__
-        row = session.connection().execute(
-            select(*[table.c[n] for n in unknown]).where(table.c.id == state.identity[0])).one()
-        found.update(zip(unknown, row, strict=True))
-    return found
+    return values_before_flush(session, obj, _COLUMNS[type(obj)])
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
