@@ -168,7 +168,7 @@ def principal_key(user) -> tuple | None:
 
 
 _CLAUSES: OrderedDict = OrderedDict()
-_CLAUSES_KEPT = 4096
+_CLAUSES_KEPT = 1024  # two scopes of the 512 people a worker served last: about 9 KB each, 9 MB
 _CLAUSES_LOCK = threading.Lock()
 
 
