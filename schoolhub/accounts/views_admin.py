@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from schoolhub import policy
 from schoolhub.accounts import queries, services
 from schoolhub.accounts.forms import AppointAdminForm, SchoolForm
-from schoolhub.accounts.models import OrgUnit, SchoolLevel, UnitKind
+from schoolhub.accounts.models import OrgUnit, SchoolLevel, UnitKind, User
 from schoolhub.db import get_session
 from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
@@ -125,6 +125,11 @@ def appoint_admin(commune_id: int, school_id: int):
     policy.require(policy.Action.APPOINT_SCHOOL_ADMIN, school)
     db = get_session()
     form = AppointAdminForm()
+    if (made := form.made_before()) is not None:  # the new admin's password page, reloaded
+        person = db.get(User, made)
+        if person is None or not any(m.unit_id == school.id for m in person.memberships):
+            abort(404)
+        return render_template("school/credentials_again.html", school=school, person=person), 409
     if form.validate_on_submit():
         existing = None
         try:
@@ -143,6 +148,7 @@ def appoint_admin(commune_id: int, school_id: int):
         else:
             db.commit()
             if temp:
+                form.remember(user.id)
                 return render_template("admin/credentials.html", commune=commune, school=school, user=user, temp=temp)
             flash(_("%(name)s is now an admin of %(school)s.", name=user.full_name, school=school.name), "success")
             return redirect(url_for("admin.schools", commune_id=commune.id))

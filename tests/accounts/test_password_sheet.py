@@ -204,3 +204,19 @@ def test_reloading_a_single_new_password_keeps_it(world, login_as, app, db):
     assert reload.status_code == 409 and "chỉ hiện một lần" in _doc(reload).text_content()
     assert _login(app, "teacher", password) == 302, "the password just shown still works"
     assert len(db.scalars(select(AuditLog).where(AuditLog.action == "user.reset_password")).all()) == 1
+
+
+def test_reloading_a_new_admins_password_page_explains_and_offers_a_new_password(world, login_as, app, db):
+    client = login_as(world.officer)
+    url = f"/communes/{world.commune.id}/schools/{world.other_school.id}/admins"
+    data = {"full_name": "Đặng Hữu Tuấn", "submission_id": _doc(client.get(url)).xpath(
+        '//input[@name="submission_id"]/@value')[0]}
+    first = client.post(url, data=data)
+    password = _doc(first).xpath('//code[@data-testid="password"]/text()')[0]
+    again = client.post(url, data=data)  # a browser reload of the new admin's password page
+    assert again.status_code == 409 and "chỉ hiện một lần" in _doc(again).text_content()
+    [admin] = db.scalars(select(User).where(User.full_name == "Đặng Hữu Tuấn")).all()
+    offer = _doc(again).xpath('//a[@data-testid="reissue-one"]/@href')[0]
+    assert offer == f"/schools/{world.other_school.id}/people/{admin.id}/password"
+    assert client.get(offer).status_code == 200, "the officer may issue the admin a new password"
+    assert _login(app, admin.username, password) == 302, "nothing was reissued by the reload"
