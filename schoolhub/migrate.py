@@ -12,7 +12,9 @@ MIGRATIONS = source_or_bundled("migrations")
 
 # Structures the migrations make by hand (no model declares them): the search structures of one database,
 # and an index on an expression (Alembic cannot compare those).
-DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope")
+DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
+                          "ix_lessons_topics_trgm", "ix_lessons_subjects_trgm", "ix_lessons_grades_trgm",
+                          "ix_lessons_audiences_trgm")
 
 
 def include_name(name, type_, parent_names) -> bool:

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, Select, case, column, func, select, table
+from sqlalchemy import Integer, Select, and_, case, column, func, or_, select, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
+from schoolhub.lessons.labels import Named, named_in
 from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus
 from schoolhub.lessons.policy import core_lessons_for_teachers_of, lessons_to_confirm, visible_lessons
 from schoolhub.pagination import COUNT_CAP, Page, current_page, paginate
@@ -82,6 +83,21 @@ def _words(q: str) -> list[str]:
     return [w for w in fold(q).split(" ") if w][:8]
 
 
+def _label_clause(label: Named):
+    column = getattr(Lesson, label.column)
+    return column.like(f"%,{_like_escape(label.key)},%", escape="\\")
+
+
+def _matches(words: list[str]):
+    """Every word in the lesson's folded text; or, when the query names labels (lessons.labels), the
+    lessons filed under all of them whose text holds the words left over."""
+    in_text = and_(*[contains_word(word) for word in words])
+    named, rest = named_in(words)
+    if not named:
+        return in_text
+    return or_(in_text, and_(*[_label_clause(label) for label in named], *[contains_word(word) for word in rest]))
+
+
 def _search_parts(user, *, q: str = "", topic: str = "", subject: str = "", grade: int | None = None,
                   school_id: int | None = None, status: LessonStatus | None = LessonStatus.PUBLISHED,
                   mine: bool = False) -> tuple[list, list]:
@@ -101,7 +117,8 @@ def _search_parts(user, *, q: str = "", topic: str = "", subject: str = "", grad
     if school_id:
         where.append(Lesson.school_id == school_id)
     words = _words(q)
-    where += [contains_word(word) for word in words]
+    if words:
+        where.append(_matches(words))
     order = []
     if words:
         exact = _like_escape(exact_key(q))

@@ -49,3 +49,17 @@ def test_short_words_and_like_characters_still_match(world, factory, db, app):
     with app.test_request_context():
         for q in ("50%", "in", "2 mat"):
             assert made.id in set(db.scalars(queries.search(None, q=q).with_only_columns(Lesson.id))), q
+
+
+def test_a_search_naming_a_label_still_uses_indexes(world, factory, db, app):
+    """The OR of "the words in the text" and "filed under the topic" is answered from indexes on PostgreSQL
+    (both arms of a BitmapOr, migration 0010); on SQLite the words still go through the FTS5 table."""
+    factory.lesson(world.school, world.teacher, title="Bảng tính", visibility="public", topics=("cds",))
+    with app.test_request_context():
+        stmt = select(Lesson.id).where(queries._matches(["chuyen", "doi", "so"]))
+        plan = _plan(db, app, stmt)
+    if db.get_bind().dialect.name == "sqlite":
+        assert "lessons_fts" in plan, plan
+    else:
+        assert "BitmapOr" in plan, plan
+        assert "ix_lessons_search_folded_trgm" in plan and "ix_lessons_topics_trgm" in plan, plan
