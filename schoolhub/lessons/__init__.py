@@ -42,5 +42,5 @@ def init_app(app: Flask) -> None:
         labels = vocab.labels_in(str(get_locale()))
         grades = labels["GRADE_LABELS"]
         return {"TOPICS": labels["TOPICS"], "SUBJECTS": labels["SUBJECTS"], "AUDIENCES": labels["AUDIENCES"],
-                "grade_label": lambda g: grades[g] if g in grades else vocab.grade_label(g),
+                "GRADE_LABELS": grades, "grade_label": lambda g: grades[g] if g in grades else vocab.grade_label(g),
                 "LessonStatus": vocab.LessonStatus, "Visibility": vocab.Visibility}

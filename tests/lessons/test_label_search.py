@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lessons.test_lesson_search import dated, listed
+from tests.helpers.lesson_lists import dated, listed
 
 # None of these texts holds the words of its labels.
 FILED = {

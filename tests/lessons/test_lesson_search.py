@@ -1,9 +1,7 @@
 """Lesson search as a Vietnamese teacher expects it: with or without accents, any word order, only what she may read."""
 from __future__ import annotations
 
-import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,24 +10,7 @@ from schoolhub import policy
 from schoolhub.accounts.models import Role
 from schoolhub.lessons import queries
 from schoolhub.lessons.models import Lesson, LessonStatus
-
-_CARD = re.compile(r'<li class="lesson-card">\s*<h2><a href="/lessons/(\d+)"')
-BASE_DAY = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-
-
-def listed(client, **params) -> list[int]:
-    """The lesson ids GET /lessons lists for these parameters, in the order shown."""
-    r = client.get("/lessons", query_string=params)
-    assert r.status_code == 200, params
-    return [int(m) for m in _CARD.findall(r.get_data(as_text=True))]
-
-
-def dated(db, lesson: Lesson, day: int) -> Lesson:
-    """Give the lesson its own publication time, so no ordering ever rests on a tie."""
-    lesson.published_at = BASE_DAY + timedelta(days=day)
-    db.commit()
-    return lesson
-
+from tests.helpers.lesson_lists import CARD, dated, listed
 
 # --- the corpus: public lessons, so an anonymous visitor searches them all ----------------------------------------
 
@@ -276,10 +257,10 @@ def test_school_filter_cannot_reveal_another_schools_lessons(microscopes, world,
 def test_my_lessons_search_includes_my_drafts_only(microscopes, world, login_as):
     r = login_as(world.teacher).get("/lessons/mine", query_string={"q": "kinh hien vi"})
     assert r.status_code == 200
-    mine = {int(m) for m in _CARD.findall(r.get_data(as_text=True))}
+    mine = {int(m) for m in CARD.findall(r.get_data(as_text=True))}
     assert mine == {microscopes[k] for k in ("draft", "school", "commune", "public", "archived")}
     r = login_as(world.other_teacher).get("/lessons/mine", query_string={"q": "kinh hien vi"})
-    assert _CARD.findall(r.get_data(as_text=True)) == []
+    assert CARD.findall(r.get_data(as_text=True)) == []
 
 
 # --- the folded text follows every edit ------------------------------------------------------------------------
