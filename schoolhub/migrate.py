@@ -13,8 +13,8 @@ MIGRATIONS = source_or_bundled("migrations")
 # Structures the migrations make by hand (no model declares them): the search structures of one database,
 # and an index on an expression (Alembic cannot compare those).
 DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
-                          "ix_lessons_topics_trgm", "ix_lessons_subjects_trgm", "ix_lessons_grades_trgm",
-                          "ix_lessons_audiences_trgm")
+                          *(f"ix_lessons_{name}_trgm" for name in ("search_exact", "title_folded", "topics",
+                                                                  "subjects", "grades", "audiences")))
 
 
 def include_name(name, type_, parent_names) -> bool:

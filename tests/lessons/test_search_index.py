@@ -1,6 +1,7 @@
 """Search at province scale uses an index on both databases, and the index follows every write."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, select, text
 
 from schoolhub.lessons import queries
@@ -63,3 +64,14 @@ def test_a_search_naming_a_label_still_uses_indexes(world, factory, db, app):
     else:
         assert "BitmapOr" in plan, plan
         assert "ix_lessons_search_folded_trgm" in plan and "ix_lessons_topics_trgm" in plan, plan
+
+
+def test_the_ranking_tiers_are_found_through_their_own_indexes(world, factory, db, app):
+    """search_page asks each tier for its first matches: "as typed" and "in the title" each have a trigram
+    index on PostgreSQL (migration 0010), so a tier holding nothing is answered without reading lessons."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: on SQLite these tiers are read at a commune's size, without an index")
+    factory.lesson(world.school, world.teacher, title="Chuyển đổi số", visibility="public")
+    exact, title, _text = queries._tiers("chuyển đổi số", ["chuyen", "doi", "so"])
+    assert "ix_lessons_search_exact_trgm" in _plan(db, app, select(Lesson.id).where(exact))
+    assert "ix_lessons_title_folded_trgm" in _plan(db, app, select(Lesson.id).where(title))

@@ -35,8 +35,11 @@ def test_short_words_stay_out_of_the_index(app):
     assert ("strpos(" in sql) or ("instr(" in sql)
 
 
-def test_a_ranked_search_pages_and_counts_in_one_statement(world, factory, db, app, monkeypatch, count_queries):
-    """search_page gives the same lessons in the same order as search(), page by page, with the count."""
+def test_a_ranked_search_pages_and_counts_in_a_bounded_number_of_statements(world, factory, db, app, monkeypatch,
+                                                                            count_queries):
+    """search_page gives the same lessons in the same order as search(), page by page, in at most six
+    statements (a probe per ranking tier and the page's lessons), with the count exact when every tier
+    was asked."""
     monkeypatch.setitem(app.config, "PER_PAGE", 2)
     for i in range(5):
         factory.lesson(world.school, world.teacher, visibility="public", title=f"Chuyển đổi số {i}",
@@ -50,10 +53,13 @@ def test_a_ranked_search_pages_and_counts_in_one_statement(world, factory, db, a
         with app.test_request_context(f"/lessons?page={number}"):
             with count_queries() as statements:
                 page = queries.search_page(db, None, q="chuyển đổi số")
-            assert len(statements) == 1
-            assert (page.total, page.more, page.pages) == (5, False, 3)
+            assert len(statements) <= 6
+            assert page.has_next == (number < 3)
             seen += [lesson.id for lesson in page.items]
     assert seen == expected
+    with app.test_request_context("/lessons?page=3"):  # the last page asked every tier: the count is exact
+        page = queries.search_page(db, None, q="chuyển đổi số")
+    assert (page.total, page.more, page.pages) == (5, False, 3)
     with app.test_request_context("/lessons?page=9"):  # past the end: the last page, as paginate shows it
         page = queries.search_page(db, None, q="chuyển đổi số")
     assert (page.page, [lesson.id for lesson in page.items]) == (3, expected[4:])

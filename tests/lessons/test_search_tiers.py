@@ -1,0 +1,100 @@
+"""The ranked search page, found tier by tier without ranking every match, shows exactly what ranking
+every match shows: the same lessons in the same order on every page, whether a tier is read whole,
+walked in list order, or sorted because the walk fell short."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from schoolhub.lessons import queries
+from tests.helpers.lesson_lists import dated, listed
+
+# (title, body, topics, visibility, is_core): titles and bodies that put lessons in every tier of
+# "chuyển đổi số": the exact phrase, the folded phrase in the title or only in the text, the words
+# apart, only the label; some private to the other school, some core.
+SHAPES = [
+    ("Chuyển đổi số ở trường", "Bài mở đầu.", ("khcn",)),  # exact, in the title
+    ("Chuyen doi so khong dau", "Viết không dấu.", ("khcn",)),  # folded phrase in the title only
+    ("Bài đọc", "Nói về chuyển đổi số trong lớp.", ("khcn",)),  # exact, in the body
+    ("Bài đọc thêm", "Chuyên đôi sô là gì?", ("khcn",)),  # folded phrase, other diacritics
+    ("Số liệu", "Đổi cách chuyển bài.", ("khcn",)),  # every word, not as a phrase
+    ("Bảng tính", "Hàng và cột.", ("cds",)),  # only filed under the topic
+    ("Robot", "Động cơ.", ("stem",)),  # no match at all
+]
+
+
+@pytest.fixture
+def many(world, factory, db):
+    """42 lessons: each shape six times, in the two schools, some private and some core, all dated."""
+    day = itertools.count()
+    for round_ in range(6):
+        for title, body, topics in SHAPES:
+            other = round_ % 3 == 2
+            school, author = (world.other_school, world.other_teacher) if other else (world.school, world.teacher)
+            lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body, topics=topics,
+                                    visibility="school" if other and round_ == 2 else "commune",
+                                    is_core=round_ == 4)
+            dated(db, lesson, next(day))
+
+
+@pytest.fixture
+def small_steps(app, monkeypatch):
+    """Pages of 3 and tiers 'full' at 5, so 42 lessons cover every branch a province's 30,000 take, on
+    both databases."""
+    monkeypatch.setitem(app.config, "PER_PAGE", 3)
+    monkeypatch.setattr(queries, "PROBE", 5)
+    monkeypatch.setattr(queries, "TIERED", True)  # on SQLite too, which otherwise ranks every match at once
+
+
+def _ranked_all(app, db, user, **filters) -> list[int]:
+    with app.test_request_context():
+        return [lesson.id for lesson in db.scalars(queries.search(user, **filters))]
+
+
+QUERIES = ["chuyển đổi số", "chuyen doi so", "Chuyên đôi sô", "doi", "so chuyen", "bảng tính", "robot",
+           "không có gì"]
+
+
+@pytest.mark.parametrize("walk", [1000, 4], ids=["walk-finds-them", "walk-too-short-sorts-the-tier"])
+@pytest.mark.parametrize("q", QUERIES)
+def test_every_page_shows_what_ranking_every_match_shows(q, walk, many, small_steps, monkeypatch, world, db, app,
+                                                         login_as):
+    monkeypatch.setattr(queries, "WALK", walk)
+    client = login_as(world.teacher)
+    expected = _ranked_all(app, db, world.teacher, q=q)
+    for page in range(1, 6):
+        shown = listed(client, q=q, page=str(page))
+        start = (page - 1) * 3
+        if start >= len(expected):
+            break
+        assert shown == expected[start:start + 3], (q, page)
+
+
+def test_the_tiers_fill_the_first_page_in_rank_order(many, small_steps, world, db, app, login_as):
+    """The exact phrase first (core material first inside it), then the title, then the text, then the rest."""
+    shown = listed(login_as(world.teacher), q="chuyển đổi số")
+    expected = _ranked_all(app, db, world.teacher, q="chuyển đổi số")
+    assert shown == expected[:3]
+
+
+def test_a_filter_and_the_scope_hold_on_every_path(many, small_steps, world, db, app, login_as):
+    """The other school's private lessons never appear, with or without a filter."""
+    client = login_as(world.teacher)
+    for filters in ({"q": "chuyen doi so"}, {"q": "chuyen doi so", "topic": "khcn"},
+                    {"q": "doi", "school": str(world.other_school.id)}):
+        expected = _ranked_all(app, db, world.teacher, q=filters["q"], topic=filters.get("topic", ""),
+                               school_id=int(filters["school"]) if "school" in filters else None)
+        assert listed(client, **filters) == expected[:3], filters
+
+
+def test_the_count_says_more_than_when_not_every_match_was_seen(many, small_steps, world, login_as):
+    page = login_as(world.teacher).get("/lessons", query_string={"q": "chuyen doi so"}).get_data(as_text=True)
+    assert "Hơn 3 bài giảng" in page and "Trang 1/hơn 1" in page
+    assert 'rel="next"' in page
+
+
+def test_a_search_with_few_matches_counts_them_exactly(many, small_steps, world, login_as):
+    page = login_as(world.teacher).get("/lessons", query_string={"q": "robot 1"}).get_data(as_text=True)
+    assert "1 bài giảng" in page and "Hơn" not in page
+
