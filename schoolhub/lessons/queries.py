@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, Select, and_, case, column, func, not_, or_, select, table
+from sqlalchemy import Integer, Select, and_, case, column, func, literal, not_, or_, select, table, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -172,9 +172,8 @@ def ranks(q: str) -> bool:
     return bool(_words(nfc(q)[:QUERY_MAX]))
 
 
-# A ranked page is found tier by tier (see search_page). A tier with fewer than PROBE matches is read
-# whole; from one with more, its first lessons in list order are picked walking the WALK newest
-# readable lessons (in the order of the list's index) instead of ranking every match.
+# A ranked page is found tier by tier (see search_page), for its first PROBE lessons (pages 1 to 4);
+# a tier's first lessons in list order are picked walking at most WALK of the newest readable ones.
 PROBE = 100
 WALK = 1000
 # Tier by tier on PostgreSQL only (None): its trigram indexes find a tier's first matches. SQLite has no
@@ -189,16 +188,16 @@ def search_page(session: Session, user, **filters) -> Page:
 
     The ranking puts the tiers of _tiers() first, then the rest of the matches; inside a tier, the
     list order (core material, newest, id). A common phrase matches nearly every lesson of a province:
-    ranking all of them rechecks each one's text, 0.4–0.8 s at 30,000 lessons. So each tier is asked
-    in turn, for at most PROBE of its matches (the trigram indexes find them): fewer, and the tier is
-    complete, sorted here; PROBE, and it holds enough to fill the page, which then takes the tier's
-    first lessons in list order from the newest readable ones (stopping as soon as it has them), or,
-    when the WALK newest hold too few, from the whole tier sorted. Tiers past the page are never read.
+    ranking all of them rechecks each one's text, 0.4–0.8 s at 30,000 lessons. Instead each tier is
+    asked in turn for as many matches as the page needs (its trigram index finds them). Fewer, and the
+    tier is complete, sorted here. As many, and the tier fills the rest of the page with its first
+    lessons in list order, found walking the newest readable lessons and stopping as soon as it has
+    them (or, when the WALK newest hold too few, sorting the whole tier). Tiers past the page are never
+    read. All of it is one statement (_tier_rows).
 
     The number of lessons is exact when every tier was asked and complete, else "more than" a number
-    below what was seen.
-    Past PROBE rows (page 4 and later), for lists other than published lessons, and on SQLite (see
-    TIERED), _sorted_page ranks every match in one statement.
+    below what was seen. Past the first PROBE lessons (page 5 and later), for lists other than
+    published lessons, and on SQLite (see TIERED), _sorted_page ranks every match in one statement.
     """
     where, q, words, status = _base(user, **filters)
     per_page = current_app.config["PER_PAGE"]
@@ -209,26 +208,31 @@ def search_page(session: Session, user, **filters) -> Page:
         return _sorted_page(session, user, **filters)
     match = _matches(words)
     tiers = _tiers(q, words)
+    # Each tier's tests: its own first, then the better tiers' (title, folded text, exact text), so a
+    # walk reads a lesson's long text only once its cheaper tests passed. A lesson passing a tier's
+    # own test matches the query (the exact text, the title and the phrase all lie inside its folded
+    # text, which holds every word), so the first tiers are found through their own indexes alone;
+    # only the last, "matches, but none of those", asks for the words.
+    tests = [(tiers[rank:rank + 1] or [match]) + [not_(tiers[i]) for i in (1, 2, 0) if i < rank]
+             for rank in range(len(tiers) + 1)]
+    probes, walks = _tier_rows(session, where, tests, need)
     found: list = []
     seen, more = 0, False  # matches seen; whether more may exist than were seen
-    for rank in range(len(tiers) + 1):
-        # A lesson passing a tier's test matches the query: the exact text, the title and the phrase all
-        # lie inside its folded text, which holds every word. So the first tiers are found through
-        # their own indexes alone; only the last, "matches, but none of those", asks for the words.
-        # The tier's own test comes first, then the better tiers' (title, folded text, exact text), so a
-        # walk reads a lesson's long text only once its cheaper tests passed.
-        in_tier = (tiers[rank:rank + 1] or [match]) + [not_(tiers[i]) for i in (1, 2, 0) if i < rank]
-        rows = session.execute(select(Lesson.id, Lesson.is_core, Lesson.published_at)
-                               .where(*where, *in_tier).limit(PROBE)).all()
+    for rank, rows in enumerate(probes):
+        if len(found) >= need:
+            more = True  # this tier and the next were not asked
+            break
         seen += len(rows)
-        if len(rows) == PROBE:
-            found += _first_of_tier(session, where, in_tier, need - len(found))
+        if len(rows) == need:  # enough to fill the page: take its first ones in list order
+            wanted = need - len(found)
+            walked = walks[rank]
+            keys = [_list_key(row) for row in walked]
+            if len(walked) < wanted or keys != sorted(keys, reverse=True):
+                walked = _whole_tier(session, where, tests[rank], wanted)
+            found += walked[:wanted]
             more = True
             break
         found += sorted(rows, key=_list_key, reverse=True)
-        if len(found) >= need:
-            more = rank < len(tiers)  # the tiers after this one were not asked
-            break
     ids = [row.id for row in found[(page - 1) * per_page:page * per_page]]
     if not ids and page > 1:
         return _sorted_page(session, user, **filters)  # past the end: shows the last page
@@ -246,25 +250,44 @@ def _list_key(row) -> tuple:
     return (row.is_core, row.published_at, row.id)
 
 
-def _first_of_tier(session: Session, where: list, tests: list, limit: int) -> list:
-    """The first `limit` lessons passing `tests`, in list order, among those `where` admits.
+def _tier_rows(session: Session, where: list, tests: list[list], need: int) -> tuple[list[list], list[list]]:
+    """For each tier, its probe (at most `need` matches, any order) and its walk (its first `need` in list
+    order among the WALK newest readable lessons), in ONE statement whose parts run only when needed.
 
-    Walks the WALK newest of them in the order of the (status, is_core, published_at, id) index,
-    testing each lesson's text until `limit` pass; when too few of the WALK do, the tier is sorted
-    whole instead (still correct, only slower).
+    A tier's probe runs only while the tiers before it hold fewer than `need` lessons; its walk only
+    when its probe came back full. Each condition is a scalar subquery on the earlier probes, which
+    both databases evaluate once, before reading any row of that part (PostgreSQL shows the part as
+    "never executed"). So the page costs the same statements whatever the query finds, and a tier
+    past the page is never read.
     """
     order = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
-    newest = (select(Lesson.id, Lesson.is_core, Lesson.published_at, Lesson.title_folded, Lesson.search_folded,
-                     Lesson.search_exact, Lesson.topics, Lesson.subjects, Lesson.grades, Lesson.audiences)
-              .where(*where).order_by(*order).limit(WALK).subquery())
-    adapt = ClauseAdapter(newest).traverse
-    # No ORDER BY here: the rows stream in the subquery's index order and the LIMIT stops the walk at
-    # the first `limit` that pass. The order is checked below all the same.
-    rows = session.execute(select(newest.c.id, newest.c.is_core, newest.c.published_at)
-                           .where(*[adapt(test) for test in tests]).limit(limit)).all()
-    keys = [_list_key(row) for row in rows]
-    if len(rows) == limit and keys == sorted(keys, reverse=True):
-        return rows
+    counts, parts = [], []
+    for rank, tier_tests in enumerate(tests):
+        before = sum(counts, literal(0)) < need if counts else None
+        probe = (select(literal(rank).label("part"), Lesson.id, Lesson.is_core, Lesson.published_at)
+                 .where(*where, *tier_tests, *([before] if before is not None else [])).limit(need)
+                 .cte(f"probe{rank}"))
+        count = select(func.count()).select_from(probe).scalar_subquery()
+        newest = (select(Lesson.id, Lesson.is_core, Lesson.published_at, Lesson.title_folded, Lesson.search_folded,
+                         Lesson.search_exact, Lesson.topics, Lesson.subjects, Lesson.grades, Lesson.audiences)
+                  .where(*where).order_by(*order).limit(WALK).subquery(f"newest{rank}"))
+        adapt = ClauseAdapter(newest).traverse
+        # No ORDER BY: the rows stream in the subquery's index order and the LIMIT stops the walk at the
+        # first `need` that pass. The caller checks the order all the same.
+        walk = (select(literal(len(tests) + rank).label("part"), newest.c.id, newest.c.is_core, newest.c.published_at)
+                .where(count == need, *([before] if before is not None else []),
+                       *[adapt(test) for test in tier_tests]).limit(need))
+        parts += [select(probe), walk.subquery(f"walk{rank}").select()]
+        counts.append(count)
+    rows = session.execute(union_all(*parts)).all()
+    probes = [[row for row in rows if row.part == rank] for rank in range(len(tests))]
+    walks = [[row for row in rows if row.part == len(tests) + rank] for rank in range(len(tests))]
+    return probes, walks
+
+
+def _whole_tier(session: Session, where: list, tests: list, limit: int) -> list:
+    """A tier's first `limit` lessons in list order, sorting the whole tier (when its walk fell short)."""
+    order = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
     return session.execute(select(Lesson.id, Lesson.is_core, Lesson.published_at)
                            .where(*where, *tests).order_by(*order).limit(limit)).all()
 
