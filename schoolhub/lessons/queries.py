@@ -176,6 +176,7 @@ def ranks(q: str) -> bool:
 # a tier's first lessons in list order are picked walking at most WALK of the newest readable ones.
 PROBE = 100
 WALK = 1000
+FEW = 60  # a search matching fewer readable lessons is ranked whole, in one statement
 # Tier by tier on PostgreSQL only (None): its trigram indexes find a tier's first matches. SQLite has no
 # index on the exact text or the title, so each tier would read every readable lesson; at a commune's
 # size ranking every match in one statement is quicker there (measured at the commune preset: a rare
@@ -193,7 +194,10 @@ def search_page(session: Session, user, **filters) -> Page:
     tier is complete, sorted here. As many, and the tier fills the rest of the page with its first
     lessons in list order, found walking the newest readable lessons and stopping as soon as it has
     them (or, when the WALK newest hold too few, sorting the whole tier). Tiers past the page are never
-    read. All of it is one statement (_tier_rows).
+    read. All of it is one statement (_tier_rows). A search matching fewer than FEW readable lessons
+    (found by one probe of the trigram index) skips the tiers: ranking those few whole is cheaper than
+    building and planning the tiers' statement (measured at the province preset: "kinh hien vi",
+    31 matches, 42 → 29 ms in-process).
 
     The number of lessons is exact when every tier was asked and complete, else "more than" a number
     below what was seen. Past the first PROBE lessons (page 5 and later), for lists other than
@@ -207,6 +211,9 @@ def search_page(session: Session, user, **filters) -> Page:
     if not tiered or not words or status != LessonStatus.PUBLISHED or need > PROBE:
         return _sorted_page(session, user, **filters)
     match = _matches(words)
+    # Few matches: ranking them all in one statement costs less than building and planning the tiers'.
+    if len(session.execute(select(Lesson.id).where(*where, match).limit(FEW)).all()) < FEW:
+        return _sorted_page(session, user, **filters)
     tiers = _tiers(q, words)
     # Each tier's tests: its own first, then the better tiers' (title, folded text, exact text), so a
     # walk reads a lesson's long text only once its cheaper tests passed. A lesson passing a tier's

@@ -43,6 +43,7 @@ def small_steps(app, monkeypatch):
     """Pages of 3, so 42 lessons cover every branch a province's 30,000 take, on both databases."""
     monkeypatch.setitem(app.config, "PER_PAGE", 3)
     monkeypatch.setattr(queries, "PROBE", 10)  # pages 1 to 3 go tier by tier
+    monkeypatch.setattr(queries, "FEW", 3)  # unless the search matches fewer than 3 lessons
     monkeypatch.setattr(queries, "TIERED", True)  # on SQLite too, which otherwise ranks every match at once
 
 
