@@ -254,7 +254,12 @@ def search_page(session: Session, user, **filters) -> Page:
 
 
 def _list_key(row) -> tuple:
+    """A row's place in the list order, for sorting in Python exactly as _LIST_ORDER sorts in SQL."""
     return (row.is_core, row.published_at, row.id)
+
+
+# The list order inside a ranking tier: core material first, then the newest (a published lesson's).
+_LIST_ORDER = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
 
 
 def _tier_rows(session: Session, where: list, tests: list[list], need: int) -> tuple[list[list], list[list]]:
@@ -267,7 +272,6 @@ def _tier_rows(session: Session, where: list, tests: list[list], need: int) -> t
     "never executed"). So the page costs the same statements whatever the query finds, and a tier
     past the page is never read.
     """
-    order = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
     counts, parts = [], []
     for rank, tier_tests in enumerate(tests):
         before = sum(counts, literal(0)) < need if counts else None
@@ -277,7 +281,7 @@ def _tier_rows(session: Session, where: list, tests: list[list], need: int) -> t
         count = select(func.count()).select_from(probe).scalar_subquery()
         newest = (select(Lesson.id, Lesson.is_core, Lesson.published_at, Lesson.title_folded, Lesson.search_folded,
                          Lesson.search_exact, Lesson.topics, Lesson.subjects, Lesson.grades, Lesson.audiences)
-                  .where(*where).order_by(*order).limit(WALK).subquery(f"newest{rank}"))
+                  .where(*where).order_by(*_LIST_ORDER).limit(WALK).subquery(f"newest{rank}"))
         adapt = ClauseAdapter(newest).traverse
         # No ORDER BY: the rows stream in the subquery's index order and the LIMIT stops the walk at the
         # first `need` that pass. The caller checks the order all the same.
@@ -294,9 +298,8 @@ def _tier_rows(session: Session, where: list, tests: list[list], need: int) -> t
 
 def _whole_tier(session: Session, where: list, tests: list, limit: int) -> list:
     """A tier's first `limit` lessons in list order, sorting the whole tier (when its walk fell short)."""
-    order = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
     return session.execute(select(Lesson.id, Lesson.is_core, Lesson.published_at)
-                           .where(*where, *tests).order_by(*order).limit(limit)).all()
+                           .where(*where, *tests).order_by(*_LIST_ORDER).limit(limit)).all()
 
 
 def _sorted_page(session: Session, user, **filters) -> Page:
