@@ -55,15 +55,19 @@ def current_page() -> int:
     return page if page and page < 100000 else 1
 
 
-def paginate(session: Session, stmt: Select, *, scalars: bool = True, per_page: int | None = None) -> Page:
-    """Run `stmt` for the requested page."""
+def paginate(session: Session, stmt: Select, *, scalars: bool = True, per_page: int | None = None,
+             total: int | None = None) -> Page:
+    """Run `stmt` for the requested page; `total`, when the caller knows it exactly (a figure kept on
+    write), replaces the bounded count."""
     per_page = per_page or current_app.config["PER_PAGE"]
     page = current_page()
-    cap = max(COUNT_CAP, (page + 10) * per_page)
-    counted = stmt.order_by(None).limit(cap + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    more = total > cap
-    total = min(total, cap)
+    more = False
+    if total is None:
+        cap = max(COUNT_CAP, (page + 10) * per_page)
+        counted = stmt.order_by(None).limit(cap + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
+        more = total > cap
+        total = min(total, cap)
     last = max(1, ceil(total / per_page))
     page = min(page, last)
     paged = stmt.limit(per_page).offset((page - 1) * per_page)

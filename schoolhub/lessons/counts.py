@@ -1,8 +1,13 @@
-"""Who has confirmed core material, maintained on write: `core_readers` holds, per user, how many core
-lessons they confirmed reading, updated in the same flush as every change of a reading record's
-confirmation, of a lesson's core flag and of a lesson's removal. The "teachers informed" figures of the
-officer's and admin's home pages then read one row per teacher of the commune instead of joining every
-confirmation of the province with the lessons.
+"""Figures of lessons maintained on write, updated in the same flush as the rows they count.
+
+- `core_readers` holds, per user, how many core lessons they confirmed reading, following every change
+  of a reading record's confirmation, of a lesson's core flag and of a lesson's removal. The "teachers
+  informed" figures of the officer's and admin's home pages then read one row per teacher of the
+  commune instead of joining every confirmation of the province with the lessons.
+- `school_lessons` holds, per school, how many published lessons it has of each visibility, following
+  every lesson written, published, archived, moved to another visibility or removed. The lesson list's
+  school choices and its count then read one row per school (lessons.policy.readable_of_school says
+  which of them a reader may read) instead of probing the province's lessons on every view.
 
 The same shape as schoolhub.accounts.counts: a before-flush listener notes what the database holds for
 each reading record or lesson the flush changes or deletes, an after-flush listener applies +n/-n per
@@ -14,15 +19,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import delete, event, func, insert, inspect, select, true, update
+from sqlalchemy import case, delete, event, func, insert, inspect, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schoolhub.db import values_before_flush
-from schoolhub.lessons.models import CoreReader, Lesson, LessonRead
+from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, SchoolLessons
+from schoolhub.lessons.vocab import LessonStatus, Visibility
 
 _PREVIOUS = "schoolhub.core_readers.previous"
-_COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"), Lesson: ("id", "is_core")}
+_COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"),
+            Lesson: ("id", "is_core", "school_id", "status", "visibility")}
+# The school_lessons column counting each visibility's published lessons.
+_SHELF = {Visibility.PUBLIC: "public", Visibility.COMMUNE: "commune", Visibility.SCHOOL: "school"}
 
 
 def _previous(session: Session, obj) -> dict:
@@ -88,6 +97,49 @@ def _after_flush(session: Session, flush_context) -> None:
                 if read_id not in handled:
                     deltas[user_id] += step
     apply(conn, deltas)
+    apply_shelves(conn, _shelf_deltas(session, objects, deleted))
+
+
+def _shelf_deltas(session: Session, objects: dict, deleted: set[int]) -> Counter:
+    """(school_id, visibility) → how many published lessons the flush added there (negative: took away)."""
+    deltas: Counter = Counter()
+    for obj in session.new:
+        if isinstance(obj, Lesson) and obj.status == LessonStatus.PUBLISHED:
+            deltas[(obj.school_id, Visibility(obj.visibility))] += 1
+    for obj, old in objects.values():
+        if not isinstance(obj, Lesson):
+            continue
+        if old["status"] == LessonStatus.PUBLISHED:
+            deltas[(old["school_id"], Visibility(old["visibility"]))] -= 1
+        if id(obj) not in deleted and obj.status == LessonStatus.PUBLISHED:
+            deltas[(obj.school_id, Visibility(obj.visibility))] += 1
+    return deltas
+
+
+def apply_shelves(conn, deltas: Counter) -> None:
+    """public/commune/school = column + n for each school the deltas touch (one UPDATE per school).
+
+    A school without a row yet gets one counted from the rows (which already hold this flush): its
+    first published lesson, or lessons written before the figures (Core inserts). The row is made first
+    (zeros, ON CONFLICT DO NOTHING), so two first lessons of a school saved at once meet on it: the
+    second waits for the first, then adds its own +1 to the row the first counted."""
+    by_school: dict[int, dict[str, int]] = defaultdict(dict)
+    for (school_id, visibility), step in sorted(deltas.items()):
+        if step:
+            by_school[school_id][_SHELF[visibility]] = step
+    if not by_school:
+        return
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
+    fresh = set(conn.scalars(
+        dialect.insert(SchoolLessons)
+        .values([{"school_id": sid, "public": 0, "commune": 0, "school": 0} for sid in sorted(by_school)])
+        .on_conflict_do_nothing(index_elements=[SchoolLessons.school_id]).returning(SchoolLessons.school_id)))
+    if fresh:
+        recount_shelves(conn, sorted(fresh))
+    for school_id, steps in sorted(by_school.items()):
+        if school_id not in fresh:
+            conn.execute(update(SchoolLessons).where(SchoolLessons.school_id == school_id)
+                         .values({column: getattr(SchoolLessons, column) + step for column, step in steps.items()}))
 
 
 def _insert_missing(conn, user_ids: list[int]):
@@ -136,3 +188,23 @@ def recount(conn, user_ids: list[int] | None = None) -> None:
         stmt, rows = stmt.where(CoreReader.user_id.in_(user_ids)), rows.where(LessonRead.user_id.in_(user_ids))
     conn.execute(stmt)
     conn.execute(insert(CoreReader).from_select(["user_id", "confirmed"], rows))
+
+
+def shelves_select():
+    """SELECT school_id, public, commune, school from the rows: each school's published lessons by visibility."""
+    published = Lesson.status == LessonStatus.PUBLISHED
+
+    def of(visibility: Visibility):
+        return func.count(case((Lesson.visibility == visibility, Lesson.id)))
+
+    return (select(Lesson.school_id, of(Visibility.PUBLIC), of(Visibility.COMMUNE), of(Visibility.SCHOOL))
+            .where(published).group_by(Lesson.school_id))
+
+
+def recount_shelves(conn, school_ids: list[int] | None = None) -> None:
+    """school_lessons counted again from the lessons (every school, or these): seed-scale, tests."""
+    stmt, rows = delete(SchoolLessons), shelves_select()
+    if school_ids is not None:
+        stmt, rows = stmt.where(SchoolLessons.school_id.in_(school_ids)), rows.where(Lesson.school_id.in_(school_ids))
+    conn.execute(stmt)
+    conn.execute(insert(SchoolLessons).from_select(["school_id", "public", "commune", "school"], rows))

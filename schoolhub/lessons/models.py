@@ -183,6 +183,21 @@ class CoreReader(Base):
     confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SchoolLessons(Base):
+    """How many published lessons a school holds, by visibility, kept on write by schoolhub.lessons.counts
+    (in the same transaction): the lesson list's school choices and its count read one row per school
+    instead of probing the province's lessons (lessons.policy.schools_with_readable says which count
+    for whom)."""
+
+    __tablename__ = "school_lessons"
+    __table_args__ = (CheckConstraint("public >= 0 AND commune >= 0 AND school >= 0", name="not_negative"),)
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True)
+    public: Mapped[int] = mapped_column(Integer, default=0)
+    commune: Mapped[int] = mapped_column(Integer, default=0)
+    school: Mapped[int] = mapped_column(Integer, default=0)
+
+
 def _is_public(lesson: Lesson) -> bool:
     return lesson.status == LessonStatus.PUBLISHED and lesson.visibility == Visibility.PUBLIC
 

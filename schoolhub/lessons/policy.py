@@ -1,12 +1,12 @@
 """Who may write, read, mark, copy and follow lessons; beside each listing rule its SQL twin."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
 from schoolhub.accounts.policy import is_commune_officer, is_school_staff
-from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
+from schoolhub.lessons.models import Lesson, LessonStatus, SchoolLessons, Visibility
 from schoolhub.policy import (
     define,
     has_role,
@@ -78,12 +78,13 @@ def _parent_path(path: str) -> str:
 _REACH = aliased(OrgUnit, name="reach_units")
 
 
-def _units_under(paths) -> ColumnElement[bool]:
-    """Lessons whose school lies on or under any of these unit paths.
+def _units_under(paths, school_id=Lesson.school_id) -> ColumnElement[bool]:
+    """Lessons (or other rows, by their `school_id` column) whose school lies on or under any of these
+    unit paths.
 
     The subquery never correlates with an OrgUnit of the enclosing query (correlate(None)).
     """
-    return Lesson.school_id.in_(
+    return school_id.in_(
         select(_REACH.id).where(or_(*[_subtree(_REACH, p) for p in sorted(paths)])).correlate(None))
 
 
@@ -105,9 +106,7 @@ def _visible_lessons(user) -> ColumnElement[bool]:
     ms = memberships(user)
     if not ms:
         return or_(*clauses)
-    reach = {m.unit.path for m in ms}
-    # A commune lesson is for everyone of the school's commune: a school's people reach their commune.
-    commune_reach = {_parent_path(m.unit.path) if m.unit.kind == UnitKind.SCHOOL else m.unit.path for m in ms}
+    reach, commune_reach = _reach(ms)
     clauses.append(and_(published, Lesson.visibility == Visibility.COMMUNE, _units_under(commune_reach)))
     clauses.append(and_(published, Lesson.visibility == Visibility.SCHOOL, _units_under(reach)))
     # Drafts and archived lessons: the school's admins, and the author while teaching there.
@@ -120,6 +119,33 @@ def _visible_lessons(user) -> ColumnElement[bool]:
         own.append(and_(Lesson.author_id == user.id, _units_under(teacher_paths)))
     clauses.append(and_(Lesson.status != LessonStatus.PUBLISHED, or_(*own) if own else false()))
     return or_(*clauses)
+
+
+def _reach(ms) -> tuple[set[str], set[str]]:
+    """The unit paths under which the user reads school lessons, and those under which commune lessons."""
+    reach = {m.unit.path for m in ms}
+    # A commune lesson is for everyone of the school's commune: a school's people reach their commune.
+    commune_reach = {_parent_path(m.unit.path) if m.unit.kind == UnitKind.SCHOOL else m.unit.path for m in ms}
+    return reach, commune_reach
+
+
+def readable_of_school(user) -> ColumnElement[int]:
+    """How many of a school's published lessons (a school_lessons row, kept on write) the user may read:
+    the published half of visible_lessons, asked of the kept figures (built once per process and
+    principal). Its public lessons, its commune lessons when the user reaches its commune, its school
+    lessons when the user reaches the school."""
+    return shared_clause("readable_of_school", user, _readable_of_school)
+
+
+def _readable_of_school(user) -> ColumnElement[int]:
+    readable = SchoolLessons.public
+    ms = memberships(user) if is_authenticated(user) else []
+    if not ms:
+        return readable
+    reach, commune_reach = _reach(ms)
+    return (readable
+            + case((_units_under(commune_reach, SchoolLessons.school_id), SchoolLessons.commune), else_=0)
+            + case((_units_under(reach, SchoolLessons.school_id), SchoolLessons.school), else_=0))
 
 
 @rule(EDIT_LESSON)

@@ -13,8 +13,13 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from schoolhub.lessons.labels import Named, named_in
-from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus
-from schoolhub.lessons.policy import core_lessons_for_teachers_of, lessons_to_confirm, visible_lessons
+from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus, SchoolLessons
+from schoolhub.lessons.policy import (
+    core_lessons_for_teachers_of,
+    lessons_to_confirm,
+    readable_of_school,
+    visible_lessons,
+)
 from schoolhub.pagination import COUNT_CAP, Page, current_page, paginate
 from schoolhub.textfold import exact_key, fold, nfc
 
@@ -340,19 +345,23 @@ def newest(user) -> Select:
 
 
 def schools_with_lessons(session: Session, user) -> list:
-    """Schools owning at least one lesson the user may read (the school filter's choices): rows of id
-    and name, by name (a province's 300 schools as ORM objects cost more than the query).
+    """Schools owning at least one published lesson the user may read (the school filter's choices):
+    rows of id and name, by name (a province's 300 schools as ORM objects cost more than the query).
 
-    One EXISTS per unit on the (school_id) index, which stops at the first readable lesson, instead
-    of reading every visible lesson of the province to find their distinct schools.
+    Read from the figures kept on write (school_lessons, one row per school), not from the lessons.
     """
-    readable = (select(Lesson.id).where(Lesson.school_id == OrgUnit.id, Lesson.status == LessonStatus.PUBLISHED,
-                                        visible_clause(user))
-                # OFFSET 0 keeps it a probe per school that stops at the first readable lesson: PostgreSQL
-                # would otherwise turn the EXISTS into a semi-join that reads every visible lesson first.
-                .correlate(OrgUnit).limit(1).offset(0))
-    stmt = select(OrgUnit.id, OrgUnit.name).where(readable.exists()).order_by(OrgUnit.name_folded)
+    stmt = (select(OrgUnit.id, OrgUnit.name).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
+            .where(readable_of_school(user) > 0).order_by(OrgUnit.name_folded))
     return list(session.execute(stmt))
+
+
+def published_count(session: Session, user, school_id: int | None = None) -> int:
+    """How many published lessons the user may read (of one school, or of all): the lesson list's exact
+    count when nothing narrows it but the school, from the figures kept on write."""
+    stmt = select(func.coalesce(func.sum(readable_of_school(user)), 0))
+    if school_id is not None:
+        stmt = stmt.where(SchoolLessons.school_id == school_id)
+    return int(session.scalar(stmt.select_from(SchoolLessons)) or 0)
 
 
 def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int]]:

@@ -79,7 +79,10 @@ def index():
     if queries.ranks(filters["q"]):  # ranked by relevance: counted and paged in one statement
         page = queries.search_page(db, current_user, **filters)
     else:
-        page = paginate(db, queries.search(current_user, **filters))
+        # Nothing but the school narrows the list: its exact count is kept on write (school_lessons).
+        narrowed = filters["topic"] or filters["subject"] or filters["grade"] is not None
+        total = None if narrowed else queries.published_count(db, current_user, filters["school_id"])
+        page = paginate(db, queries.search(current_user, **filters), total=total)
     schools = queries.schools_with_lessons(db, current_user)
     return render_template("lessons/index.html", page=page, filters=filters, schools=schools, mine=False,
                            can_write=bool(lesson_schools(current_user)))
