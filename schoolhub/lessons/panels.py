@@ -32,8 +32,5 @@ def school_informed(db, user) -> dict | None:
     if not schools:
         return None
     figures = queries.informed_by_school(db, [s.id for s in schools])
-    rows = []
-    for school in schools:
-        teachers, per_lesson = queries.school_confirmations(db, school)
-        rows.append((school, figures[school.id], per_lesson, teachers))
-    return {"school_informed": rows}
+    return {"school_informed": [(school, figures[school.id], queries.core_confirmation_counts(db, school))
+                                for school in schools]}

@@ -458,6 +458,22 @@ def school_confirmations(session: Session, school: OrgUnit) -> tuple[list[User],
         for lesson in lessons]
 
 
+def core_confirmation_counts(session: Session, school: OrgUnit) -> list:
+    """Each core lesson the school's teachers are asked to confirm, newest first, with how many of its
+    active teachers confirmed it: rows of (id, title, confirmed), one statement (the admin's home, which
+    shows the figures only; school_confirmations names the people)."""
+    teachers = (select(Membership.user_id).join(User, User.id == Membership.user_id)
+                .where(Membership.unit_id == school.id, Membership.role == Role.TEACHER,
+                       Membership.ended_on.is_(None), User.is_active_account.is_(True)))
+    confirmed = (select(func.count(func.distinct(LessonRead.user_id)))
+                 .where(LessonRead.lesson_id == Lesson.id, LessonRead.confirmed_at.is_not(None),
+                        LessonRead.user_id.in_(teachers))
+                 .correlate(Lesson).scalar_subquery())
+    return list(session.execute(
+        select(Lesson.id, Lesson.title, confirmed.label("confirmed")).where(core_lessons_for_teachers_of(school))
+        .order_by(Lesson.published_at.desc(), Lesson.id.desc())))
+
+
 def core_unconfirmed_select(user) -> Select:
     """Core lessons the user is asked to confirm and has not confirmed yet (the worklist asks its count).
 

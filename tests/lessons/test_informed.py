@@ -100,6 +100,32 @@ def test_the_school_admin_sees_who_has_and_has_not_confirmed_each_core_lesson(wo
     assert login_as(world.teacher).get(f"/lessons/informed/{world.school.id}").status_code == 403
 
 
+def test_the_home_figures_per_lesson_are_the_names_page_counted(world, factory, login_as, db, app):
+    """The admin's home counts, per core lesson, exactly the teachers the names page lists as confirmed:
+    not the admin, not a deactivated teacher, not a teacher who left, not another school's teacher."""
+    from schoolhub.accounts import services as account_services
+
+    colleague = world.colleague
+    gone = factory.user(Role.TEACHER, world.school, full_name="Trần Văn Nghỉ")
+    db.commit()
+    lesson = _core(factory, login_as, world, marker=world.admin, title="Nghị quyết 57", audiences=("teachers",))
+    older = _core(factory, login_as, world, marker=world.admin, title="Chuyển đổi số", audiences=("teachers",))
+    for person in (world.admin, world.teacher, colleague, gone):
+        _confirm(login_as, person, lesson)
+    _confirm(login_as, colleague, older)
+    gone.is_active_account = False
+    with app.test_request_context():
+        account_services.move_member(db, world.admin, colleague, world.school, world.other_school)
+    db.commit()
+    teachers, per_lesson = queries.school_confirmations(db, world.school)
+    listed = {c.lesson.id: len(c.confirmed) for c in per_lesson}
+    counted = {row.id: row.confirmed for row in queries.core_confirmation_counts(db, world.school)}
+    assert counted == listed == {lesson.id: 1, older.id: 0}  # only world.teacher, of the two still teaching
+    assert [row.id for row in queries.core_confirmation_counts(db, world.school)] == [c.lesson.id for c in per_lesson]
+    home = _doc(login_as(world.admin).get("/")).text_content()
+    assert f"1/{len(teachers)} đã xác nhận" in home and f"0/{len(teachers)} đã xác nhận" in home
+
+
 def test_the_list_downloads_as_a_spreadsheet_whose_names_stay_text(world, factory, login_as, db):
     factory.user(Role.TEACHER, world.school, full_name='=HYPERLINK("http://x.example","Bấm")')
     db.commit()
