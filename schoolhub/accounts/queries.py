@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
@@ -34,12 +34,28 @@ def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCo
     return counts
 
 
+_SCHOOLS_UNDER = "schoolhub.schools_under"
+
+
 def schools_under(session: Session, unit: OrgUnit, *, active_only: bool = False) -> list[OrgUnit]:
-    """Every school in the unit's subtree, by name."""
-    stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, unit.subtree())
-    if active_only:
-        stmt = stmt.where(OrgUnit.is_active.is_(True))
-    return list(session.scalars(stmt.order_by(OrgUnit.name)))
+    """Every school in the unit's subtree, by name.
+
+    Asked once per transaction until the session next writes (the officer's home asks it for two
+    panels); a flush or the transaction's end forgets it."""
+    known = session.info.setdefault(_SCHOOLS_UNDER, {})
+    key = (unit.path, active_only)
+    if key not in known:
+        stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, unit.subtree())
+        if active_only:
+            stmt = stmt.where(OrgUnit.is_active.is_(True))
+        known[key] = list(session.scalars(stmt.order_by(OrgUnit.name)))
+    return list(known[key])
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_schools_under(session: Session, *_args) -> None:
+    session.info.pop(_SCHOOLS_UNDER, None)
 
 
 def class_sizes(session: Session, class_ids: list[int]) -> dict[int, int]:

@@ -123,6 +123,21 @@ def test_subtree_holds_the_unit_and_everything_under_it_and_nothing_else(db, fac
     assert {u.id for u in schools_under(db, province)} == {school.id, nephew.id}
 
 
+def test_schools_under_is_asked_once_until_the_session_writes(db, factory, count_queries):
+    """The officer's home asks a commune's schools for two panels: one statement, and a school added
+    (or renamed) in the same transaction is there the next time it is asked."""
+    commune = factory.commune()
+    first = factory.school(commune, name="Trường A")
+    with count_queries() as statements:
+        assert [s.id for s in schools_under(db, commune)] == [first.id]
+        assert [s.id for s in schools_under(db, commune)] == [first.id]
+    assert len(statements) == 1
+    second = factory.school(commune, name="Trường B")  # flushed: forgotten
+    assert [s.id for s in schools_under(db, commune)] == [first.id, second.id]
+    db.commit()
+    assert [s.id for s in schools_under(db, commune, active_only=True)] == [first.id, second.id]
+
+
 def test_subtree_query_uses_the_path_index(db, world):
     plan = query_plan(db, select(OrgUnit.id, OrgUnit.name).where(world.commune.subtree()))
     if db.get_bind().dialect.name == "sqlite":
