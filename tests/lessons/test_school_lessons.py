@@ -108,7 +108,7 @@ def test_the_list_counts_exactly_past_the_bounded_count(world, factory, db, app,
     from schoolhub import pagination
 
     monkeypatch.setattr(pagination, "COUNT_CAP", 3)
-    app.config["PER_PAGE"] = 2
+    monkeypatch.setitem(app.config, "PER_PAGE", 2)
     for i in range(5):
         factory.lesson(world.school, world.teacher, title=f"Bài {i}", visibility="public",
                        topics=("stem",) if i < 3 else ())
