@@ -340,8 +340,12 @@ def _sorted_page(session: Session, user, **filters) -> Page:
 
 
 def newest(user) -> Select:
-    """Published lessons the user may read, newest first (the home page's list)."""
-    return search(user).order_by(None).order_by(Lesson.published_at.desc(), Lesson.id.desc())
+    """Published lessons the user may read, newest first (the home page's list): rows of id, title and
+    the school's name, all the box shows (not lessons with their school and author as ORM objects)."""
+    where, _order = _search_parts(user)
+    return (select(Lesson.id, Lesson.title, OrgUnit.name.label("school_name"))
+            .join(OrgUnit, OrgUnit.id == Lesson.school_id).where(*where)
+            .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
 
 
 def schools_with_lessons(session: Session, user) -> list:
