@@ -27,12 +27,13 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     db = get_session()
+    user = current_user._get_current_object()  # the panels read it often: not through the proxy each time
     panels = []
     for panel in registry().panels:
-        context = panel.context(db, current_user)
+        context = panel.context(db, user)
         if context is not None:
             panels.append((panel.template, context))
-    return render_template("home/index.html", panels=panels, waiting=items_for(current_user))
+    return render_template("home/index.html", panels=panels, waiting=items_for(user))
 
 
 @bp.route("/healthz")

@@ -87,4 +87,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _work_count():
-        return {"work_items": lambda: items_for(current_user)}
+        return {"work_items": lambda: items_for(current_user._get_current_object())}
