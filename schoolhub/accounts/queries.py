@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, event, func, or_, select
+from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
@@ -166,6 +166,14 @@ def count_empty_classes(school: OrgUnit):
             .scalar_subquery())
 
 
+# One round trip: the user, their memberships, units and classes (every page's layout reads them). Built
+# once: a statement object reused keeps its cache key, which SQLAlchemy would otherwise work out again
+# from the joined loads on every request.
+_USER_FOR_SESSION = (select(User).where(User.id == bindparam("user_id"))
+                     .options(joinedload(User.memberships).joinedload(Membership.unit),
+                              joinedload(User.memberships).joinedload(Membership.school_class)))
+
+
 def user_for_session(session: Session, user_id: str) -> User | None:
     """The user a session or remember-cookie names ("<id>:<token>"), if the token still matches."""
     import secrets
@@ -175,13 +183,7 @@ def user_for_session(session: Session, user_id: str) -> User | None:
     raw_id, _, token = (user_id or "").partition(":")
     if small_int(raw_id) is None or not token:
         return None
-    # One round trip: the user, their memberships, units and classes (every page's layout reads them).
-    user = session.scalars(
-        select(User)
-        .where(User.id == int(raw_id))
-        .options(joinedload(User.memberships).joinedload(Membership.unit),
-                 joinedload(User.memberships).joinedload(Membership.school_class))
-    ).unique().one_or_none()
+    user = session.scalars(_USER_FOR_SESSION, {"user_id": int(raw_id)}).unique().one_or_none()
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
     return user
