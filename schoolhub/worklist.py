@@ -9,10 +9,12 @@ ONE statement, so the header badge costs at most one statement per page.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, g
+from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -46,10 +48,53 @@ class Pending:
 
 @dataclass(frozen=True)
 class Provider:
-    """A domain's contribution to the worklist: needs `action` somewhere; `pending(user, units)`."""
+    """A domain's contribution to the worklist: needs `action` somewhere; `pending(user, units)`.
+
+    `pending` builds questions from the principal alone (its id, memberships and their units: what
+    policy.principal_key holds), never from data: its answer is reused for every page of that
+    principal (see _questions). The data is read when the statement runs."""
 
     action: str
     pending: Callable
+
+
+_KEPT = 512  # principals whose questions each app keeps (a few KB each)
+_LOCK = threading.Lock()
+
+
+def _questions(user) -> tuple[list[Pending], object | None]:
+    """The user's pending questions and the one statement asking them all, built once per app and
+    principal (policy.principal_key) and reused.
+
+    Like the scopes' clauses (policy.shared_clause), they hold no data, only the principal's ids and
+    paths and the links under this app's root: building them (and SQLAlchemy's cache key of a reused
+    statement) was most of the to-do badge's cost on every page.
+    """
+    kept: OrderedDict = current_app.extensions.setdefault("schoolhub.worklist", OrderedDict())
+    key = (policy.principal_key(user), request.script_root if has_request_context() else None)
+    with _LOCK:
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+            return found
+    asked: list[Pending] = []
+    for provider in registry().providers:
+        units = policy.units_where(user, provider.action)
+        if units:
+            asked.extend(provider.pending(user, units))
+    stmt = None
+    if asked:
+        columns = []
+        for pending in asked:
+            columns.append(pending.count)
+            if pending.target is not None:
+                columns.append(pending.target)
+        stmt = select(*[c.label(f"w{i}") for i, c in enumerate(columns)])
+    with _LOCK:
+        kept[key] = (asked, stmt)
+        while len(kept) > _KEPT:
+            kept.popitem(last=False)
+    return asked, stmt
 
 
 def items_for(user) -> list[WorkItem]:
@@ -58,20 +103,10 @@ def items_for(user) -> list[WorkItem]:
         return []
     if "work_items" in g:
         return g.work_items
-    asked: list[Pending] = []
-    for provider in registry().providers:
-        units = policy.units_where(user, provider.action)
-        if units:
-            asked.extend(provider.pending(user, units))
+    asked, stmt = _questions(user)
     items: list[WorkItem] = []
-    if asked:
-        columns = []
-        for pending in asked:
-            columns.append(pending.count)
-            if pending.target is not None:
-                columns.append(pending.target)
-        row = list(get_session().execute(
-            select(*[c.label(f"w{i}") for i, c in enumerate(columns)])).one())
+    if stmt is not None:
+        row = list(get_session().execute(stmt).one())
         for pending in asked:
             n = int(row.pop(0) or 0)
             target = row.pop(0) if pending.target is not None else None

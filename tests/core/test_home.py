@@ -47,6 +47,22 @@ def test_admin_todo_counts_empty_classes(world, factory, login_as, db):
     assert _badge(c.get("/").get_data(as_text=True)) == 1
 
 
+def test_the_badge_asks_anew_when_the_user_gains_a_role(world, factory, login_as, db, app):
+    """The badge's questions are built once per principal: a teacher appointed admin of the school is a
+    new principal, whose badge counts the school's empty classes at once."""
+    from schoolhub.accounts import services
+
+    factory.school_class(world.school, "8A", 8)
+    db.commit()
+    c = login_as(world.teacher)
+    assert _badge(c.get("/").get_data(as_text=True)) == 0  # a teacher imports no class lists
+    with app.test_request_context():
+        services.appoint_school_admin(db, world.officer, world.school, existing=world.teacher)
+    db.commit()
+    html = c.get("/").get_data(as_text=True)
+    assert _badge(html) == 1 and f"/schools/{world.school.id}/import" in html
+
+
 def test_student_home_shows_own_class_only(world, login_as):
     html = login_as(world.student).get("/").get_data(as_text=True)
     assert "Trường THCS Bình Chương" in html and "7A" in html
