@@ -15,10 +15,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from wtforms import SelectChoice
 
 from schoolhub import attachments, policy
+from schoolhub.accounts.models import OrgUnit, User
 from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
 from schoolhub.db import get_session, record_quietly
@@ -38,7 +39,9 @@ def load_lesson(lesson_id: int) -> Lesson:
     """The lesson if the user may read it; 404 when missing or private, login first for visitors."""
     lesson = get_session().scalar(
         select(Lesson).where(Lesson.id == lesson_id)
-        .options(joinedload(Lesson.school), joinedload(Lesson.author), joinedload(Lesson.attachments))
+        # Not the two search texts (about 3 KB each, compressed): no page shows them; a save rewrites them.
+        .options(defer(Lesson.search_folded), defer(Lesson.search_exact),
+                 joinedload(Lesson.school), joinedload(Lesson.author), joinedload(Lesson.attachments))
     )
     return policy.load_visible(lesson, A.VIEW_LESSON)
 
@@ -240,7 +243,9 @@ def feed():
     """Atom feed of the latest public lessons (for the commune's website)."""
     db = get_session()
     stmt = (select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
-            .options(joinedload(Lesson.school), joinedload(Lesson.author))
+            # The rendered body only: not its Markdown source nor the two search texts (about 3 KB each).
+            .options(defer(Lesson.body), defer(Lesson.search_folded), defer(Lesson.search_exact),
+                     joinedload(Lesson.school).load_only(OrgUnit.name), joinedload(Lesson.author).load_only(User.full_name))
             .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))
     lessons = list(db.scalars(stmt))
     response = make_response(render_template("lessons/feed.xml", lessons=lessons, now=utcnow()))
