@@ -34,6 +34,8 @@ def _like_escape(text: str) -> str:
 _FTS = table("lessons_fts", column("rowid"), column("search_folded"))
 # What a lesson card shows needs none of the long text: lists never carry it through their sort.
 CARD_OPTIONS = (defer(Lesson.body), defer(Lesson.body_html), defer(Lesson.search_folded), defer(Lesson.search_exact))
+# A card's school and author: their names are all it shows.
+CARD_JOINS = (joinedload(Lesson.school).load_only(OrgUnit.name), joinedload(Lesson.author).load_only(User.full_name))
 
 
 def _on_sqlite() -> bool:
@@ -168,7 +170,7 @@ def search(user, **filters) -> Select:
     """
     where, order = _search_parts(user, **filters)
     return (select(Lesson).where(*where)
-            .options(joinedload(Lesson.school), joinedload(Lesson.author), *CARD_OPTIONS)
+            .options(*CARD_JOINS, *CARD_OPTIONS)
             .order_by(*_ordered(order)))
 
 
@@ -251,7 +253,7 @@ def search_page(session: Session, user, **filters) -> Page:
     # Always run, even for no lesson, so a search costs the same statements whatever it finds.
     lessons = {lesson.id: lesson for lesson in session.scalars(
         select(Lesson).where(Lesson.id.in_(ids))
-        .options(joinedload(Lesson.school), joinedload(Lesson.author), *CARD_OPTIONS)).unique()}
+        .options(*CARD_JOINS, *CARD_OPTIONS)).unique()}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
     return Page(items=[lessons[i] for i in ids if i in lessons], page=page, per_page=per_page, total=total,
@@ -329,7 +331,7 @@ def _sorted_page(session: Session, user, **filters) -> Page:
     ranked = (select(keyed, func.count().over().label("total")).order_by(*_ordered(by_keys))
               .limit(per_page).offset((page - 1) * per_page).subquery())
     stmt = (select(Lesson, ranked.c.total).join(ranked, ranked.c.lesson_id == Lesson.id)
-            .options(joinedload(Lesson.school), joinedload(Lesson.author), *CARD_OPTIONS)
+            .options(*CARD_JOINS, *CARD_OPTIONS)
             .order_by(*_ordered([(ranked.c[f"k{i}"], desc) for i, (_e, desc) in enumerate(order)])))
     rows = list(session.execute(stmt).unique())
     if not rows and page > 1:
