@@ -33,12 +33,12 @@ def staff_schools(db, user) -> dict | None:
     schools = policy.units_where(user, VIEW_ROSTER)
     if not schools:
         return None
-    classes = {s.id: queries.classes_of(db, s, open_only=True) for s in schools}
+    classes, sizes = queries.classes_with_sizes(db, schools, open_only=True)
     return {
         "staff_schools": schools,
         "counts": queries.school_counts(db, [s.id for s in schools]),
         "school_classes": classes,
-        "class_sizes": queries.class_sizes(db, [c.id for cls in classes.values() for c in cls]),
+        "class_sizes": sizes,
     }
 
 

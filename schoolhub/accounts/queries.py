@@ -58,17 +58,27 @@ def _forget_schools_under(session: Session, *_args) -> None:
     session.info.pop(_SCHOOLS_UNDER, None)
 
 
-def class_sizes(session: Session, class_ids: list[int]) -> dict[int, int]:
-    """Active students per class, in one statement."""
-    if not class_ids:
-        return {}
-    rows = session.execute(
-        select(Membership.class_id, func.count(Membership.id))
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.class_id.in_(class_ids), Membership.ended_on.is_(None), User.is_active_account.is_(True))
-        .group_by(Membership.class_id)
-    )
-    return {cid: n for cid, n in rows}
+def classes_with_sizes(session: Session, schools: list[OrgUnit], *,
+                       open_only: bool = False) -> tuple[dict[int, list[SchoolClass]], dict[int, int]]:
+    """The schools' classes (by school, in classes_of's order) and each one's active students (current
+    memberships of active accounts; a class without any is absent), in one statement for all the schools."""
+    classes: dict[int, list[SchoolClass]] = {school.id: [] for school in schools}
+    if not schools:
+        return classes, {}
+    size = (select(func.count(Membership.id)).join(User, User.id == Membership.user_id)
+            .where(Membership.class_id == SchoolClass.id, Membership.ended_on.is_(None),
+                   User.is_active_account.is_(True))
+            .correlate(SchoolClass).scalar_subquery())
+    stmt = select(SchoolClass, size).where(SchoolClass.school_id.in_([school.id for school in schools]))
+    if open_only:
+        stmt = stmt.where(SchoolClass.is_active.is_(True))
+    sizes: dict[int, int] = {}
+    for school_class, students in session.execute(
+            stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)):
+        classes[school_class.school_id].append(school_class)
+        if students:
+            sizes[school_class.id] = students
+    return classes, sizes
 
 
 def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,

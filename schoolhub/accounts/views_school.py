@@ -54,10 +54,9 @@ def overview(school_id: int):
     school = load_school(school_id)
     policy.require(policy.Action.VIEW_SCHOOL, school)
     db = get_session()
-    classes = queries.classes_of(db, school)
+    classes, sizes = queries.classes_with_sizes(db, [school])
     return render_template(
-        "school/overview.html", school=school, classes=classes,
-        sizes=queries.class_sizes(db, [c.id for c in classes]),
+        "school/overview.html", school=school, classes=classes[school.id], sizes=sizes,
         counts=queries.school_counts(db, [school.id])[school.id],
     )
 

@@ -148,13 +148,35 @@ def test_changing_a_students_class_keeps_the_old_class_as_history(world, db, fac
                                                                     world.school.id)
     assert (old.class_id, old.ended_on) == (world.school_class.id, local_today())
     assert world.student.all_memberships == [old, new]
-    assert queries.class_sizes(db, [world.school_class.id, seven_b.id]) == {seven_b.id: 1}
+    classes, sizes = queries.classes_with_sizes(db, [world.school])
+    assert [c.name for c in classes[world.school.id]] == ["7A", "7B"] and sizes == {seven_b.id: 1}
     yesterday = local_today() - timedelta(days=1)
     [then] = [m for m in queries.memberships_on(db, yesterday) if m.user_id == world.student.id]
     assert then.school_class.name == "7A"
     # Saving again without a change of class starts nothing new.
     services.update_user(db, world.admin, world.student, full_name="Nguyễn Minh Khoa", school_class=seven_b)
     assert len(world.student.all_memberships) == 2
+
+
+def test_class_sizes_count_current_students_of_active_accounts(world, db, factory):
+    """The home page's and the school page's class sizes: a deactivated account and a student who left
+    are not counted; closed classes are left out when only open ones are asked; every school at once."""
+    seven_b = factory.school_class(world.school, "7B", 7)
+    closed = factory.school_class(world.school, "6A", 6)
+    closed.is_active = False
+    for i in range(3):
+        factory.user(Role.STUDENT, world.school, full_name=f"Học Sinh {i}", school_class=seven_b)
+    gone = factory.user(Role.STUDENT, world.school, full_name="Học Sinh Nghỉ", school_class=seven_b)
+    gone.is_active_account = False
+    left = factory.user(Role.STUDENT, world.school, full_name="Học Sinh Chuyển", school_class=seven_b)
+    services.end_membership(db, world.admin, left.memberships[0])
+    db.commit()
+    classes, sizes = queries.classes_with_sizes(db, [world.school, world.other_school])
+    assert [c.name for c in classes[world.school.id]] == ["6A", "7A", "7B"]
+    assert [c.id for c in classes[world.other_school.id]] == [world.other_class.id]
+    assert sizes == {world.school_class.id: 1, seven_b.id: 3, world.other_class.id: 1}
+    open_classes, _sizes = queries.classes_with_sizes(db, [world.school], open_only=True)
+    assert closed.id not in [c.id for c in open_classes[world.school.id]]
 
 
 def test_moving_a_student_to_a_class_of_the_new_school(world, db):
