@@ -78,8 +78,29 @@ def test_the_tiers_fill_the_first_page_in_rank_order(many, small_steps, world, d
     assert shown == expected[:3]
 
 
-def test_a_filter_and_the_scope_hold_on_every_path(many, small_steps, world, db, app, login_as):
-    """The other school's private lessons never appear, with or without a filter."""
+@pytest.mark.parametrize("complete", [0, 5, 40], ids=["filtered-tiers-walked", "small-tiers-whole", "all-whole"])
+@pytest.mark.parametrize("q", QUERIES[:5])
+def test_every_filtered_page_shows_what_ranking_every_match_shows(q, complete, many, small_steps, monkeypatch,
+                                                                  world, db, app, login_as):
+    """With a filter a tier is read whole when it is small (COMPLETE), else walked: every page is the
+    same either way as ranking every match."""
+    monkeypatch.setattr(queries, "COMPLETE", complete)
+    client = login_as(world.teacher)
+    expected = _ranked_all(app, db, world.teacher, q=q, topic="khcn")
+    assert expected, q
+    for page in range(1, 6):
+        start = (page - 1) * 3
+        if start >= len(expected):
+            break
+        assert listed(client, q=q, topic="khcn", page=str(page)) == expected[start:start + 3], (q, page)
+
+
+@pytest.mark.parametrize("complete", [0, 5, 40], ids=["filtered-tiers-walked", "small-tiers-whole", "all-whole"])
+def test_a_filter_and_the_scope_hold_on_every_path(complete, many, small_steps, world, db, app, login_as,
+                                                   monkeypatch):
+    """The other school's private lessons never appear, with or without a filter, whether a filtered
+    tier is walked or read whole (COMPLETE)."""
+    monkeypatch.setattr(queries, "COMPLETE", complete)
     client = login_as(world.teacher)
     for filters in ({"q": "chuyen doi so"}, {"q": "chuyen doi so", "topic": "khcn"},
                     {"q": "doi", "school": str(world.other_school.id)}):
