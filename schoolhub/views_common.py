@@ -5,6 +5,8 @@ the header's menu of their navigation entries.
 """
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
@@ -71,7 +73,14 @@ def select_options(pairs, selected) -> Markup:
     """The <option> elements of a <select> from (value, label) pairs, the selected one marked.
 
     One string built here rather than a template loop: a province's 300 schools in the lesson
-    filter cost the page a few milliseconds as a loop, on every list and search."""
+    filter cost the page a few milliseconds as a loop, on every list and search. The same choices
+    come back on every page (the schools a reader may read from, the topics in one language): each
+    string is kept for the next page that shows the same pairs with the same one selected."""
+    return _options(tuple((value, str(text)) for value, text in pairs), selected)
+
+
+@functools.lru_cache(maxsize=256)
+def _options(pairs: tuple, selected) -> Markup:
     return Markup("".join(
         f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(text)}</option>'
         for value, text in pairs))

@@ -1,6 +1,7 @@
 """Lesson search as a Vietnamese teacher expects it: with or without accents, any word order, only what she may read."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -324,3 +325,18 @@ def test_query_count_does_not_grow_with_matching_lessons(world, factory, db, log
     many, shown_many = queries_for_search()
     assert (shown_few, shown_many) == (2, 14)
     assert many == few, (few, many)
+
+
+def test_the_filters_keep_what_was_chosen_in_the_readers_language(corpus, world, app):
+    """After a search the chosen topic and school stay selected, and each page's choices are in its
+    reader's language (the options are built once per set of choices and kept: never another's)."""
+    client = app.test_client()
+    vi = client.get("/lessons", query_string={"topic": "ai", "school": str(world.school.id)}).get_data(as_text=True)
+    assert '<option value="ai" selected>Trí tuệ nhân tạo</option>' in vi
+    assert re.search(rf'<option value="{world.school.id}" selected>', vi)
+    assert '<option value="stem">STEM</option>' in vi and vi.count(" selected>") == 2
+    client.post("/language", data={"lang": "en", "next": "/lessons"})
+    en = client.get("/lessons", query_string={"topic": "ai"}).get_data(as_text=True)
+    assert '<option value="ai" selected>Artificial intelligence</option>' in en and "Trí tuệ nhân tạo</option>" not in en
+    again = app.test_client().get("/lessons").get_data(as_text=True)  # a visitor in Vietnamese, nothing chosen
+    assert '<option value="ai">Trí tuệ nhân tạo</option>' in again and " selected>" not in again
