@@ -20,10 +20,13 @@ def informed(db, user) -> dict | None:
     communes = policy.units_where(user, VIEW_INFORMED)
     if not communes:
         return None
-    listed = [(commune, schools_under(db, commune)) for commune in communes]
-    figures = queries.informed_by_school(db, [s.id for _c, schools in listed for s in schools])
-    return {"informed": [(commune, schools, queries.informed_teachers(db, commune)) for commune, schools in listed],
-            "figures": figures}
+    informed, figures = [], {}
+    for commune in communes:
+        schools = schools_under(db, commune)
+        per_school, total = queries.informed_in_commune(db, schools)
+        figures.update(per_school)
+        informed.append((commune, schools, total))
+    return {"informed": informed, "figures": figures}
 
 
 def school_informed(db, user) -> dict | None:

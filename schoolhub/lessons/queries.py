@@ -5,7 +5,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, Select, and_, case, column, func, literal, not_, or_, select, table, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    table,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -427,6 +442,34 @@ def informed_by_school(session: Session, school_ids: list[int]) -> dict[int, Inf
     for unit_id, teachers, informed in session.execute(stmt):
         found[unit_id] = Informed(informed=int(informed), teachers=int(teachers))
     return found
+
+
+def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[int, Informed], Informed]:
+    """informed_by_school of a commune's schools and, in the same statement, informed_teachers of the
+    commune (its active schools, each teacher counted once): the officer's home shows both."""
+    found = {school.id: Informed() for school in schools}
+    if not schools:
+        return found, Informed()
+    rows = (_active_teachers().add_columns(OrgUnit.is_active.label("school_active"))
+            .join(OrgUnit, OrgUnit.id == Membership.unit_id)
+            .where(Membership.unit_id.in_([school.id for school in schools])).cte("teachers"))
+
+    def active(column):
+        return case((rows.c.school_active.is_(True), column))
+
+    per_school = (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)),
+                         func.count(func.distinct(rows.c.informed_id)))
+                  .group_by(rows.c.unit_id))
+    total = select(cast(null(), Integer), func.count(func.distinct(active(rows.c.user_id))),
+                   func.count(func.distinct(active(rows.c.informed_id))))
+    overall = Informed()
+    for unit_id, teachers, informed in session.execute(union_all(per_school, total)):
+        figure = Informed(informed=int(informed or 0), teachers=int(teachers or 0))
+        if unit_id is None:
+            overall = figure
+        else:
+            found[unit_id] = figure
+    return found, overall
 
 
 def informed_teachers(session: Session, unit: OrgUnit) -> Informed:

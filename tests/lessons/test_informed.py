@@ -51,6 +51,36 @@ def test_the_figure_counts_active_teachers_not_admins(world, factory, login_as, 
     assert (total.informed, total.teachers) == (2, 2)  # the admins are not in the 2
 
 
+def test_the_commune_figures_in_one_statement_are_the_two_definitions(world, factory, login_as, db, app,
+                                                                      count_queries):
+    """The officer's home reads per-school figures and the commune's total in one statement: the same as
+    informed_by_school and informed_teachers, with a deactivated school (listed, not in the total) and
+    a teacher of two schools (counted once in the total)."""
+    from schoolhub.accounts import services as account_services
+    from schoolhub.accounts.queries import schools_under
+
+    lesson = _core(factory, login_as, world, audiences=("teachers",))
+    closed = factory.school(world.commune, name="Trường Tiểu học Đã Đóng")
+    closed_teacher = factory.user(Role.TEACHER, closed, full_name="Lý Thị Đóng")
+    both = factory.user(Role.TEACHER, world.school, full_name="Cao Văn Hai")
+    db.commit()
+    for person in (world.teacher, closed_teacher, both):
+        _confirm(login_as, person, lesson)
+    both.memberships.append(type(both.memberships[0])(unit=world.other_school, role=Role.TEACHER))
+    with app.test_request_context():
+        account_services.set_school_active(db, world.officer, closed, False)
+    db.commit()
+    schools = schools_under(db, world.commune)
+    with count_queries() as statements:
+        per_school, total = queries.informed_in_commune(db, schools)
+    assert len(statements) == 1
+    assert per_school == queries.informed_by_school(db, [s.id for s in schools])
+    assert total == queries.informed_teachers(db, world.commune)
+    assert (per_school[closed.id].informed, per_school[closed.id].teachers) == (1, 1)
+    assert (per_school[world.other_school.id].teachers, per_school[world.other_school.id].informed) == (2, 1)
+    assert (total.informed, total.teachers) == (2, 3)  # teacher and "both"; the closed school's are out
+
+
 def test_the_officer_sees_the_figure_per_school_and_the_names_behind_it(world, factory, login_as):
     lesson = _core(factory, login_as, world)  # no audience named: teachers and students are asked
     _confirm(login_as, world.teacher, lesson)
