@@ -41,10 +41,11 @@ def schools_under(session: Session, unit: OrgUnit, *, active_only: bool = False)
     """Every school in the unit's subtree, by name.
 
     Asked once per transaction until the session next writes (the officer's home asks it for two
-    panels); a flush or the transaction's end forgets it."""
+    panels); a flush or the transaction's end forgets it, and pending changes ask again (the query
+    flushes them first)."""
     known = session.info.setdefault(_SCHOOLS_UNDER, {})
     key = (unit.path, active_only)
-    if key not in known:
+    if key not in known or session.new or session.dirty or session.deleted:  # unflushed changes: ask anew
         stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, unit.subtree())
         if active_only:
             stmt = stmt.where(OrgUnit.is_active.is_(True))

@@ -32,6 +32,7 @@ _COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"),
             Lesson: ("id", "is_core", "school_id", "status", "visibility")}
 # The school_lessons column counting each visibility's published lessons.
 _SHELF = {Visibility.PUBLIC: "public", Visibility.COMMUNE: "commune", Visibility.SCHOOL: "school"}
+_SHELF_KEYS = ("school_id", "status", "visibility")  # what decides a lesson's place in school_lessons
 
 
 def _previous(session: Session, obj) -> dict:
@@ -45,6 +46,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     for obj in [*session.dirty, *session.deleted]:
         if type(obj) in _COLUMNS and inspect(obj).persistent:
             previous["objects"][id(obj)] = (obj, _previous(session, obj))
+    previous["shelves"] = _shelves_before(session)
     for obj in session.deleted:
         if isinstance(obj, Lesson) and inspect(obj).persistent and previous["objects"][id(obj)][1]["is_core"]:
             previous["gone"].extend(session.connection().execute(
@@ -52,9 +54,32 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                 .where(LessonRead.lesson_id == obj.id, LessonRead.confirmed_at.is_not(None))).all())
 
 
+def _shelves_before(session: Session) -> dict:
+    """For each lesson this flush moves between shelves (its school, status or visibility changes) or
+    deletes: what its row holds now, locked until the transaction ends, and which of those it changes.
+
+    Read from the row, not from what this request loaded: another request may have changed the lesson
+    since (two clicks on "Archive", an edit beside an archive), and its change must count once."""
+    found = {}
+    deleted = set(map(id, session.deleted))
+    for obj in [*session.dirty, *session.deleted]:
+        if not isinstance(obj, Lesson) or not inspect(obj).persistent:
+            continue
+        attrs = inspect(obj).attrs
+        changed = {key for key in _SHELF_KEYS if attrs[key].history.has_changes()}
+        if not changed and id(obj) not in deleted:
+            continue
+        row = session.connection().execute(
+            select(Lesson.school_id, Lesson.status, Lesson.visibility).where(Lesson.id == obj.id)
+            .with_for_update()).one_or_none()
+        if row is not None:
+            found[id(obj)] = (obj, dict(row._mapping), changed)
+    return found
+
+
 def _after_flush(session: Session, flush_context) -> None:
     """Add up what the flush changed per user and apply it as +n/-n."""
-    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": []})
+    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": [], "shelves": {}})
     objects = previous["objects"]
     deleted = {id(o) for o in session.deleted}
     old_core = {old["id"]: bool(old["is_core"]) for obj, old in objects.values() if isinstance(obj, Lesson)}
@@ -97,22 +122,25 @@ def _after_flush(session: Session, flush_context) -> None:
                 if read_id not in handled:
                     deltas[user_id] += step
     apply(conn, deltas)
-    apply_shelves(conn, _shelf_deltas(session, objects, deleted))
+    apply_shelves(conn, _shelf_deltas(session, previous["shelves"], deleted))
 
 
-def _shelf_deltas(session: Session, objects: dict, deleted: set[int]) -> Counter:
-    """(school_id, visibility) → how many published lessons the flush added there (negative: took away)."""
+def _shelf_deltas(session: Session, shelves: dict, deleted: set[int]) -> Counter:
+    """(school_id, visibility) → how many published lessons the flush added there (negative: took away).
+
+    A changed lesson leaves the shelf its row was on and lands where the row is after the UPDATE, which
+    writes only what this flush changed (the rest stays as the row had it)."""
     deltas: Counter = Counter()
     for obj in session.new:
         if isinstance(obj, Lesson) and obj.status == LessonStatus.PUBLISHED:
             deltas[(obj.school_id, Visibility(obj.visibility))] += 1
-    for obj, old in objects.values():
-        if not isinstance(obj, Lesson):
-            continue
+    for obj, old, changed in shelves.values():
         if old["status"] == LessonStatus.PUBLISHED:
             deltas[(old["school_id"], Visibility(old["visibility"]))] -= 1
-        if id(obj) not in deleted and obj.status == LessonStatus.PUBLISHED:
-            deltas[(obj.school_id, Visibility(obj.visibility))] += 1
+        if id(obj) not in deleted:
+            new = {key: getattr(obj, key) if key in changed else old[key] for key in _SHELF_KEYS}
+            if new["status"] == LessonStatus.PUBLISHED:
+                deltas[(new["school_id"], Visibility(new["visibility"]))] += 1
     return deltas
 
 
@@ -138,8 +166,11 @@ def apply_shelves(conn, deltas: Counter) -> None:
         recount_shelves(conn, sorted(fresh))
     for school_id, steps in sorted(by_school.items()):
         if school_id not in fresh:
-            conn.execute(update(SchoolLessons).where(SchoolLessons.school_id == school_id)
-                         .values({column: getattr(SchoolLessons, column) + step for column, step in steps.items()}))
+            done = conn.execute(update(SchoolLessons).where(SchoolLessons.school_id == school_id)
+                                .values({column: getattr(SchoolLessons, column) + step
+                                         for column, step in steps.items()}))
+            if done.rowcount == 0:  # the row went away since (a recount): count the school from the rows
+                recount_shelves(conn, [school_id])
 
 
 def _insert_missing(conn, user_ids: list[int]):

@@ -186,7 +186,7 @@ class CoreReader(Base):
 class SchoolLessons(Base):
     """How many published lessons a school holds, by visibility, kept on write by schoolhub.lessons.counts
     (in the same transaction): the lesson list's school choices and its count read one row per school
-    instead of probing the province's lessons (lessons.policy.schools_with_readable says which count
+    instead of probing the province's lessons (lessons.policy.readable_of_school says which count
     for whom)."""
 
     __tablename__ = "school_lessons"

@@ -392,7 +392,7 @@ def published_count(session: Session, user, school_id: int | None = None) -> int
     """How many published lessons the user may read (of one school, or of all): the lesson list's exact
     count when nothing narrows it but the school, from the figures kept on write."""
     stmt = select(func.coalesce(func.sum(readable_of_school(user)), 0))
-    if school_id is not None:
+    if school_id:  # as search() reads it: no school (None or 0) is every school
         stmt = stmt.where(SchoolLessons.school_id == school_id)
     return int(session.scalar(stmt.select_from(SchoolLessons)) or 0)
 

@@ -122,7 +122,32 @@ def test_the_list_counts_exactly_past_the_bounded_count(world, factory, db, app,
     assert "Trang 3/3" in past
     mine = client.get(f"/lessons?school={world.school.id}").get_data(as_text=True)
     assert "5 bài giảng" in mine
+    every = client.get("/lessons?school=0").get_data(as_text=True)  # no school: every school, counted so
+    assert "5 bài giảng" in every and every.count('class="lesson-card"') == 2
     theirs = client.get(f"/lessons?school={world.other_school.id}").get_data(as_text=True)
     assert "Bài trường bạn" not in theirs and "lesson-card" not in theirs  # another school's school-only lesson
     narrowed = client.get("/lessons?topic=stem").get_data(as_text=True)  # counted from the lessons
     assert "3 bài giảng" in narrowed and "Trang 1/2" in narrowed
+
+
+@pytest.mark.parametrize("theirs", ["archived", "shared-with-the-commune"])
+def test_a_lesson_changed_by_another_request_since_it_was_loaded_counts_once(theirs, world, factory, db, app):
+    """Two requests change one lesson: the second loaded it before the first saved (two clicks on
+    "Archive", or an edit beside an archive). Each change counts once, from what the row holds."""
+    from sqlalchemy.orm import Session
+
+    with app.test_request_context():
+        lesson = factory.lesson(world.school, world.teacher, visibility="school")
+        assert lesson.status == LessonStatus.PUBLISHED  # loaded here, as the second request loaded it
+        other = Session(bind=db.connection())  # the first request, in the same transaction here
+        first = other.get(Lesson, lesson.id)
+        if theirs == "archived":
+            first.status = LessonStatus.ARCHIVED
+        else:
+            first.visibility = Visibility.COMMUNE
+        other.commit()  # releases its savepoint: the change stays in the test's transaction
+        other.close()
+        assert _kept(db) == _recounted(db)
+        lesson.status = LessonStatus.ARCHIVED  # the second request, from what it loaded
+        db.flush()
+        assert _kept(db) == _recounted(db) == {}
