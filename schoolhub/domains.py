@@ -53,6 +53,8 @@ class Registry:
     demo: list[DemoStep] = field(default_factory=list)
     scale: list[DemoStep] = field(default_factory=list)  # seed(run: scale.ScaleRun): the seed-scale generator
     audit_labels: dict = field(default_factory=dict)  # audit action name -> lazy label
+    # Tables of figures kept on write, each with recount(conn), which counts it again from the rows.
+    figures: list[tuple] = field(default_factory=list)
 
     def add_panel(self, order: int, template: str, context: Callable) -> None:
         self.panels.append(Panel(order, template, context))
@@ -64,6 +66,11 @@ class Registry:
     def add_audit_labels(self, labels: dict) -> None:
         """Name the audit actions a domain writes, as the audit log page shows them."""
         self.audit_labels.update(labels)
+
+    def add_figures(self, table, recount: Callable) -> None:
+        """A table of figures the domain keeps on write, and `recount(conn)` that counts it again from
+        the rows (`flask recount` runs every one)."""
+        self.figures.append((table, recount))
 
     def add_demo(self, order: int, seed: Callable) -> None:
         self.demo.append(DemoStep(order, seed))

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         cli,
         counts,
         demo,
+        models,
         panels,
         policy,
         queries,
@@ -60,3 +61,4 @@ def init_app(app: Flask) -> None:
     reg.add_demo(10, demo.seed)
     reg.add_scale(10, scale.seed)
     reg.add_audit_labels(vocab.AUDIT_LABELS)
+    reg.add_figures(models.UnitCount.__table__, counts.recount)

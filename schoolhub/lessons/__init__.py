@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
     reg.add_demo(20, demo.seed)
     reg.add_scale(20, scale.seed)
     reg.add_audit_labels(vocab.AUDIT_LABELS)
+    reg.add_figures(models.CoreReader.__table__, counts.recount)
+    reg.add_figures(models.SchoolLessons.__table__, counts.recount_shelves)
 
     @app.context_processor
     def _lesson_vocab():

@@ -93,3 +93,34 @@ def test_backup_refuses_postgresql(build_app):
     app = build_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"})
     result = app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def test_recount_corrects_every_kept_figure_and_says_how_many_were_wrong(app, db, world, factory):
+    """`flask recount` counts each domain's figures again from the rows: a drift (rows written around the
+    counters) is corrected and reported; a second run finds nothing wrong."""
+    from sqlalchemy import update
+
+    from schoolhub.accounts.models import UnitCount
+    from schoolhub.lessons import counts as lesson_counts
+    from schoolhub.lessons.models import SchoolLessons
+
+    with app.test_request_context():
+        factory.lesson(world.school, world.teacher, visibility="public")
+        factory.lesson(world.other_school, world.other_teacher, visibility="commune")
+    db.execute(update(SchoolLessons).values(public=SchoolLessons.public + 5))  # both schools' rows drift
+    db.execute(update(UnitCount).where(UnitCount.unit_id == world.school.id).values(students=99))
+    db.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["recount"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split(": ", 1) for line in result.output.splitlines())
+    assert lines["school_lessons"] == "2 rows, 2 corrected"
+    assert lines["unit_counts"].endswith(", 1 corrected")
+    assert lines["core_readers"].endswith(", 0 corrected")
+    kept = {tuple(r) for r in db.execute(select(SchoolLessons.school_id, SchoolLessons.public, SchoolLessons.commune,
+                                                SchoolLessons.school))}
+    assert kept == {tuple(r) for r in db.execute(lesson_counts.shelves_select())}
+    assert db.scalar(select(UnitCount.students).where(UnitCount.unit_id == world.school.id)) == 1
+    again = runner.invoke(args=["recount"])
+    assert again.exit_code == 0
+    assert all(line.endswith(" 0 corrected") for line in again.output.splitlines()), again.output
