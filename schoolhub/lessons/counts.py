@@ -28,8 +28,7 @@ from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, SchoolLesso
 from schoolhub.lessons.vocab import LessonStatus, Visibility
 
 _PREVIOUS = "schoolhub.core_readers.previous"
-_COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"),
-            Lesson: ("id", "is_core", "school_id", "status", "visibility")}
+_COLUMNS = {LessonRead: ("id", "lesson_id", "user_id", "confirmed_at"), Lesson: ("id", "is_core")}
 # The school_lessons column counting each visibility's published lessons.
 _SHELF = {Visibility.PUBLIC: "public", Visibility.COMMUNE: "commune", Visibility.SCHOOL: "school"}
 _SHELF_KEYS = ("school_id", "status", "visibility")  # what decides a lesson's place in school_lessons
