@@ -2,7 +2,7 @@
 
 1. Builds the data set with `seed-scale` if it is missing, and reuses it while the preset, the seed
    and the migration head are unchanged (a marker file beside it says which).
-2. Starts gunicorn with 2 sync workers on a loopback port, logs in as each role.
+2. Starts gunicorn as deployed (deploy/gunicorn.conf.py) with 2 sync workers on a loopback port, logs in as each role.
 3. Drives wrk on /healthz (the ceiling, first and last) and on every key page, and measures per page:
    requests/s, p50 and p99 latency, the ratio to the ceiling, SQL statements per request (the app's
    X-SQL-Count header, switched on for the benchmark only) and CPU ms per request of the app
@@ -239,6 +239,14 @@ def ensure_data(settings: Settings) -> str:
 
 # ---- the server and its users -----------------------------------------------------------------
 
+def server_command(port: int, workers: int) -> list[str]:
+    """gunicorn as deployed (deploy/gunicorn.conf.py), with the benchmark's workers and port. Workers are
+    not recycled during a run: a fresh worker's first requests would be measured with cold caches."""
+    return [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", str(workers),
+            "-b", f"127.0.0.1:{port}", "--max-requests", "0", "--access-logfile", "-", "--error-logfile", "-",
+            "--log-level", "warning", "schoolhub:create_app()"]
+
+
 class Server:
     """gunicorn with the benchmark's settings on a loopback port."""
 
@@ -246,8 +254,7 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--access-logfile", "-",
-             "--error-logfile", "-", "--log-level", "warning", "schoolhub:create_app()"],
+            server_command(self.port, workers),
             env=_env(url), stdout=subprocess.DEVNULL, stderr=None, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:

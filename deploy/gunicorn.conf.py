@@ -34,3 +34,18 @@ loglevel = os.environ.get("SCHOOLHUB_LOG_LEVEL", "info")
 # Requests are bounded before Flask sees them (MAX_CONTENT_LENGTH bounds the body).
 limit_request_line = 8190
 limit_request_fields = 100
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app: put what start-up built (modules, the URL map, SQLAlchemy's
+    mappers, the app's statements) out of the garbage collector's reach. Those ~120,000 objects never
+    become garbage, yet every full collection walked them all again, about once in a hundred requests
+    of a list page (measured at the province preset: 0.8–0.9 ms per request of the lesson list, against
+    0.06 ms once frozen). What the requests create is still collected as before."""
+    import gc
+
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()  # built on the first query otherwise, after the freeze
+    gc.collect()
+    gc.freeze()

@@ -125,3 +125,12 @@ def test_every_key_page_is_measured(app, connection, database_url):
     late = dict((n, p) for n, p, _ in pages)["student list, a late page"]
     assert "page=" in late and not late.endswith("page=1")
     session.close()
+
+
+def test_the_benchmark_runs_gunicorn_as_deployed_without_recycling_workers():
+    argv = bench.server_command(18765, 2)
+    assert argv[argv.index("-c") + 1] == str(ROOT / "deploy" / "gunicorn.conf.py")
+    assert argv[argv.index("-w") + 1] == "2"
+    assert argv[argv.index("-b") + 1] == "127.0.0.1:18765"  # loopback only
+    assert argv[argv.index("--max-requests") + 1] == "0"
+    assert argv[-1] == "schoolhub:create_app()"
