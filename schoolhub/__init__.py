@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None, *, refuse_dev_key: bool = True) 
         SECRET_KEY=DEV_SECRET_KEY,
         DATABASE_URL=f"sqlite:///{instance / 'schoolhub.sqlite3'}",
         SQLITE_BUSY_TIMEOUT=10,  # seconds a SQLite writer waits for the lock before "busy, try again"
+        # psycopg prepares a statement run this often on one connection (null: never, for PgBouncer < 1.21
+        # in transaction mode); a request that only read ends with COMMIT so they stay (db.end_session).
+        PG_PREPARE_THRESHOLD=5,
         UPLOAD_DIR=str(instance / "uploads"),
         BACKUP_DIR=str(instance / "backups"),
         UPLOAD_MAX_BYTES=20 * 1024 * 1024,  # one attached file

@@ -191,8 +191,11 @@ def record_quietly(session: Session, work: Callable[[], T], what: str, attempts:
     return None
 
 
-def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
-    """An engine for the configured URL (SQLite file or PostgreSQL)."""
+def make_engine(url: str, busy_timeout: float = 10.0, prepare_threshold: int | None = 5) -> Engine:
+    """An engine for the configured URL (SQLite file or PostgreSQL).
+
+    `prepare_threshold` (psycopg's): a statement run that many times on a connection is prepared there;
+    None never prepares (PgBouncer in transaction mode before 1.21 cannot keep prepared statements)."""
     kwargs: dict = {}
     sqlite = url.startswith("sqlite")
     if sqlite:
@@ -201,7 +204,7 @@ def make_engine(url: str, busy_timeout: float = 10.0) -> Engine:
         kwargs["pool_pre_ping"] = True  # a connection the server dropped (a restart) is replaced, not used
         if url.startswith("postgresql+psycopg"):
             # A database host that went silent costs a request seconds, not the TCP timeout's minutes.
-            kwargs["connect_args"] = {"connect_timeout": 5}
+            kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": prepare_threshold}
     engine = create_engine(url, **kwargs)
     _watch_writes(engine)
     if sqlite:
@@ -295,7 +298,8 @@ def end_session(session: Session, failed: bool = False) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory and close the session after each request."""
-    engine = make_engine(app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"]))
+    engine = make_engine(app.config["DATABASE_URL"], busy_timeout=float(app.config["SQLITE_BUSY_TIMEOUT"]),
+                         prepare_threshold=app.config["PG_PREPARE_THRESHOLD"])
     app.extensions["schoolhub.engine"] = engine
     app.extensions["schoolhub.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -151,10 +151,7 @@ def test_statements_are_told_apart(statement, kind):
     assert _kind(statement) == kind
 
 
-def test_postgresql_keeps_a_statement_prepared_across_requests(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("prepared statements are psycopg's (PostgreSQL)")
-    wanted = "SELECT request_end_probe.note"
+def _prepared_after_seven_requests(engine) -> list[str]:
     for _ in range(7):  # psycopg prepares a statement on its sixth run on a connection
         session = sessionmaker(bind=engine)()
         assert session.scalar(select(probe.c.note).where(probe.c.id == 1)) == "as saved"
@@ -163,4 +160,20 @@ def test_postgresql_keeps_a_statement_prepared_across_requests(engine):
     prepared = session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     end_session(session)
     assert engine.pool.checkedin() == 1  # one connection served every request
-    assert any(wanted in statement for statement in prepared), prepared
+    return [statement for statement in prepared if "SELECT request_end_probe.note" in statement]
+
+
+def test_postgresql_keeps_a_statement_prepared_across_requests(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are psycopg's (PostgreSQL)")
+    assert len(_prepared_after_seven_requests(engine)) == 1
+
+
+def test_a_prepare_threshold_of_none_prepares_nothing(engine, database_url):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are psycopg's (PostgreSQL)")
+    never = make_engine(database_url, prepare_threshold=None)  # PG_PREPARE_THRESHOLD = null
+    try:
+        assert _prepared_after_seven_requests(never) == []
+    finally:
+        never.dispose()
