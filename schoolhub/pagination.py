@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 
@@ -55,21 +55,52 @@ def current_page() -> int:
     return page if page and page < 100000 else 1
 
 
-def paginate(session: Session, stmt: Select, *, scalars: bool = True, per_page: int | None = None,
-             total: int | None = None) -> Page:
+def paged(stmt: Select) -> Select:
+    """`stmt` for one page, its LIMIT and OFFSET left as parameters (paginate fills them): built once and
+    kept (policy.shared_clause, Listing), it serves every page without being built, or its SQLAlchemy
+    cache key worked out, again."""
+    return stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+
+
+def counted(stmt: Select) -> Select:
+    """The bounded count of `stmt`'s rows, its bound a parameter (paginate fills it)."""
+    return select(func.count()).select_from(stmt.order_by(None).limit(bindparam("count_cap")).subquery())
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list's count and page statements, built once from a statement whose values are parameters
+    (bindparam), then run by paginate with those values: `Listing.of(stmt)` at import time."""
+
+    count: Select
+    page: Select
+
+    @classmethod
+    def of(cls, stmt: Select) -> Listing:
+        return cls(count=counted(stmt), page=paged(stmt))
+
+
+def paginate(session: Session, stmt: Select | Listing, *, scalars: bool = True, per_page: int | None = None,
+             total: int | None = None, page_stmt: Select | None = None, params: dict | None = None) -> Page:
     """Run `stmt` for the requested page; `total`, when the caller knows it exactly (a figure kept on
-    write), replaces the bounded count."""
+    write), replaces the bounded count; `page_stmt`, paged(stmt) kept by the caller, runs the page.
+    A Listing runs its own statements with `params`."""
     per_page = per_page or current_app.config["PER_PAGE"]
     page = current_page()
     more = False
+    listing = stmt if isinstance(stmt, Listing) else None
+    params = dict(params or {})
     if total is None:
         cap = max(COUNT_CAP, (page + 10) * per_page)
-        counted = stmt.order_by(None).limit(cap + 1).subquery()
-        total = session.scalar(select(func.count()).select_from(counted)) or 0
+        count_stmt = listing.count if listing else counted(stmt)
+        total = session.scalar(count_stmt, {**params, "count_cap": cap + 1}) or 0
         more = total > cap
         total = min(total, cap)
     last = max(1, ceil(total / per_page))
     page = min(page, last)
-    paged = stmt.limit(per_page).offset((page - 1) * per_page)
-    items = list(session.scalars(paged).unique()) if scalars else list(session.execute(paged))
+    if page_stmt is None:
+        page_stmt = listing.page if listing else paged(stmt)
+    params.update(page_limit=per_page, page_offset=(page - 1) * per_page)
+    items = (list(session.scalars(page_stmt, params).unique()) if scalars
+             else list(session.execute(page_stmt, params)))
     return Page(items=items, page=page, per_page=per_page, total=total, more=more)

@@ -118,10 +118,16 @@ class OrgUnit(Base):
         exactly the paths under this one. Unlike LIKE '/1/7/%', an ordinary btree on path serves it
         on SQLite and PostgreSQL alike.
         """
+        low, high = OrgUnit.subtree_bounds(path)
+        column = OrgUnit.path if column is None else column  # another alias's path, when given
+        return and_(column >= low, column < high)
+
+    @staticmethod
+    def subtree_bounds(path: str) -> tuple[str, str]:
+        """subtree_of's range as (low, high): '/1/7/' gives ('/1/7/', '/1/70')."""
         if not (path.startswith("/") and path.endswith("/")):
             raise ValueError(f"not a unit path: {path!r}")
-        column = OrgUnit.path if column is None else column  # another alias's path, when given
-        return and_(column >= path, column < path[:-1] + "0")
+        return path, path[:-1] + "0"
 
 
 class SchoolClass(Base):

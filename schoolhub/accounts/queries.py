@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
+from schoolhub.pagination import Listing
 from schoolhub.textfold import fold
 
 
@@ -21,14 +22,19 @@ class SchoolCounts:
     admins: int = 0
 
 
+# Statements every page of a kind runs, built once with their values as parameters (an "expanding" one for
+# a list of ids): building one and working out its SQLAlchemy cache key costs a tenth of a millisecond or
+# more of Python on every request, about what running it costs.
+_SCHOOL_COUNTS = (select(UnitCount.unit_id, UnitCount.teachers, UnitCount.classes, UnitCount.students,
+                         UnitCount.admins).where(UnitCount.unit_id.in_(bindparam("ids", expanding=True))))
+
+
 def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCounts]:
     """Counts for many schools in one statement, from the counters kept on write (accounts.counts)."""
     counts = {sid: SchoolCounts() for sid in school_ids}
     if not school_ids:
         return counts
-    rows = session.execute(
-        select(UnitCount.unit_id, UnitCount.teachers, UnitCount.classes, UnitCount.students, UnitCount.admins)
-        .where(UnitCount.unit_id.in_(school_ids)))
+    rows = session.execute(_SCHOOL_COUNTS, {"ids": school_ids})
     for unit_id, teachers, classes, students, admins in rows:
         counts[unit_id] = SchoolCounts(teachers=teachers, classes=classes, students=students, admins=admins)
     return counts
@@ -46,17 +52,36 @@ def schools_under(session: Session, unit: OrgUnit, *, active_only: bool = False)
     known = session.info.setdefault(_SCHOOLS_UNDER, {})
     key = (unit.path, active_only)
     if key not in known or session.new or session.dirty or session.deleted:  # unflushed changes: ask anew
-        stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, unit.subtree())
-        if active_only:
-            stmt = stmt.where(OrgUnit.is_active.is_(True))
-        known[key] = list(session.scalars(stmt.order_by(OrgUnit.name)))
+        low, high = OrgUnit.subtree_bounds(unit.path)
+        known[key] = list(session.scalars(_SCHOOLS_UNDER_STMT[active_only], {"low": low, "high": high}))
     return list(known[key])
+
+
+_SCHOOLS_UNDER_STMT = {
+    active_only: select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.path >= bindparam("low"),
+                                       OrgUnit.path < bindparam("high"),
+                                       *([OrgUnit.is_active.is_(True)] if active_only else []))
+    .order_by(OrgUnit.name)
+    for active_only in (False, True)}
 
 
 @event.listens_for(Session, "after_flush")
 @event.listens_for(Session, "after_transaction_end")
 def _forget_schools_under(session: Session, *_args) -> None:
     session.info.pop(_SCHOOLS_UNDER, None)
+
+
+def _classes_with_sizes(open_only: bool) -> Select:
+    size = (select(func.count(Membership.id)).join(User, User.id == Membership.user_id)
+            .where(Membership.class_id == SchoolClass.id, Membership.ended_on.is_(None),
+                   User.is_active_account.is_(True))
+            .correlate(SchoolClass).scalar_subquery())
+    return (select(SchoolClass, size).where(SchoolClass.school_id.in_(bindparam("ids", expanding=True)),
+                                            *([SchoolClass.is_active.is_(True)] if open_only else []))
+            .order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name))
+
+
+_CLASSES_WITH_SIZES = {open_only: _classes_with_sizes(open_only) for open_only in (False, True)}
 
 
 def classes_with_sizes(session: Session, schools: list[OrgUnit], *,
@@ -66,16 +91,9 @@ def classes_with_sizes(session: Session, schools: list[OrgUnit], *,
     classes: dict[int, list[SchoolClass]] = {school.id: [] for school in schools}
     if not schools:
         return classes, {}
-    size = (select(func.count(Membership.id)).join(User, User.id == Membership.user_id)
-            .where(Membership.class_id == SchoolClass.id, Membership.ended_on.is_(None),
-                   User.is_active_account.is_(True))
-            .correlate(SchoolClass).scalar_subquery())
-    stmt = select(SchoolClass, size).where(SchoolClass.school_id.in_([school.id for school in schools]))
-    if open_only:
-        stmt = stmt.where(SchoolClass.is_active.is_(True))
     sizes: dict[int, int] = {}
-    for school_class, students in session.execute(
-            stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)):
+    for school_class, students in session.execute(_CLASSES_WITH_SIZES[open_only],
+                                                  {"ids": [school.id for school in schools]}):
         classes[school_class.school_id].append(school_class)
         if students:
             sizes[school_class.id] = students
@@ -85,12 +103,17 @@ def classes_with_sizes(session: Session, schools: list[OrgUnit], *,
 def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
                school_year: str | None = None) -> list[SchoolClass]:
     """A school's classes (optionally of one school year), newest year first, then by grade and name."""
-    stmt = select(SchoolClass).where(SchoolClass.school_id == school.id)
-    if school_year:
-        stmt = stmt.where(SchoolClass.school_year == school_year)
-    if open_only:
-        stmt = stmt.where(SchoolClass.is_active.is_(True))
-    return list(session.scalars(stmt.order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))
+    return list(session.scalars(_CLASSES_OF[bool(school_year), open_only],
+                                {"school_id": school.id, "school_year": school_year}))
+
+
+_CLASSES_OF = {
+    (of_year, open_only): select(SchoolClass).where(
+        SchoolClass.school_id == bindparam("school_id"),
+        *([SchoolClass.school_year == bindparam("school_year")] if of_year else []),
+        *([SchoolClass.is_active.is_(True)] if open_only else []))
+    .order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)
+    for of_year in (False, True) for open_only in (False, True)}
 
 
 def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> list[Membership]:
@@ -111,18 +134,52 @@ def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> 
     return list(session.scalars(stmt))
 
 
-def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: str = "") -> Select:
-    """The people holding `role` at the school (a class's students), matching a name or username, active first."""
+def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: str = "") -> tuple[Listing, dict]:
+    """The people holding `role` at the school (a class's students), matching a name or username, active
+    first: the list's statements (built once per shape) and the values they take."""
+    params = {"school_id": school.id, "role": role, "class_id": class_id,
+              "name": f"%{_like_escape(fold(q))}%", "username": f"%{_like_escape(q.casefold())}%"}
+    return _PEOPLE[bool(class_id), bool(q)], params
+
+
+def schools_of(commune: OrgUnit, q: str = "") -> tuple[Listing, dict]:
+    """The commune's schools matching a name or code, open ones first, by name: the list's statements
+    (built once per shape) and the values they take."""
+    return _SCHOOLS_OF[bool(q)], {"commune_id": commune.id, "name": f"%{_like_escape(fold(q))}%",
+                                  "code": f"%{_like_escape(q)}%"}
+
+
+def _schools_of(named: bool) -> Listing:
+    stmt = select(OrgUnit).where(OrgUnit.parent_id == bindparam("commune_id"), OrgUnit.kind == UnitKind.SCHOOL)
+    if named:
+        stmt = stmt.where(or_(OrgUnit.name_folded.like(bindparam("name"), escape="\\"),
+                              OrgUnit.code.ilike(bindparam("code"), escape="\\")))
+    return Listing.of(stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name))
+
+
+_SCHOOLS_OF = {named: _schools_of(named) for named in (False, True)}
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _people(of_class: bool, named: bool) -> Listing:
     stmt = (
         select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == school.id, Membership.role == role, Membership.ended_on.is_(None))
+        .where(Membership.unit_id == bindparam("school_id"), Membership.role == bindparam("role", type_=Membership.role.type),
+               Membership.ended_on.is_(None))
         .options(contains_eager(User.memberships).joinedload(Membership.school_class))
     )
-    if class_id:
-        stmt = stmt.where(Membership.class_id == class_id)
-    if q:
-        stmt = stmt.where(or_(User.name_folded.like(f"%{fold(q)}%"), User.username.like(f"%{q.casefold()}%")))
-    return stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id)
+    if of_class:
+        stmt = stmt.where(Membership.class_id == bindparam("class_id"))
+    if named:
+        stmt = stmt.where(or_(User.name_folded.like(bindparam("name"), escape="\\"),
+                              User.username.like(bindparam("username"), escape="\\")))
+    return Listing.of(stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id))
+
+
+_PEOPLE = {(of_class, named): _people(of_class, named) for of_class in (False, True) for named in (False, True)}
 
 
 def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
@@ -137,16 +194,17 @@ def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
     return list(session.scalars(stmt.order_by(User.name_sort, User.id)).unique())
 
 
+_ADMINS_OF = (select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
+              .where(Membership.unit_id.in_(bindparam("ids", expanding=True)), Membership.role == Role.SCHOOL_ADMIN,
+                     Membership.ended_on.is_(None))
+              .order_by(User.name_sort, User.id))
+
+
 def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
     """The admins of each school, by name, in one statement."""
     found: dict[int, list[User]] = {sid: [] for sid in school_ids}
     if school_ids:
-        rows = session.execute(
-            select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-            .where(Membership.unit_id.in_(school_ids), Membership.role == Role.SCHOOL_ADMIN,
-                   Membership.ended_on.is_(None))
-            .order_by(User.name_sort, User.id)
-        )
+        rows = session.execute(_ADMINS_OF, {"ids": school_ids})
         for unit_id, user in rows:
             found[unit_id].append(user)
     return found

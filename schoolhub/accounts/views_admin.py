@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
 
 from schoolhub import policy
 from schoolhub.accounts import queries, services
@@ -15,7 +14,6 @@ from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
 from schoolhub.pagination import paginate
 from schoolhub.services import ServiceError
-from schoolhub.textfold import fold
 
 bp = Blueprint("admin", __name__, url_prefix="/communes")
 
@@ -42,11 +40,8 @@ def schools(commune_id: int):
     commune = _commune(commune_id)
     db = get_session()
     q = request.args.get("q", "").strip()[:100]
-    stmt = select(OrgUnit).where(OrgUnit.parent_id == commune.id, OrgUnit.kind == UnitKind.SCHOOL)
-    if q:
-        folded = f"%{fold(q)}%"
-        stmt = stmt.where(or_(OrgUnit.name_folded.like(folded), OrgUnit.code.ilike(f"%{q}%")))
-    page = paginate(db, stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name))
+    listing, params = queries.schools_of(commune, q)
+    page = paginate(db, listing, params=params)
     counts = queries.school_counts(db, [s.id for s in page.items])
     admins = queries.admins_of(db, [s.id for s in page.items])
     return render_template("admin/schools.html", commune=commune, page=page, counts=counts, admins=admins, q=q)

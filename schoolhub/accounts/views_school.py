@@ -44,7 +44,8 @@ def _class(school: OrgUnit, class_id: int) -> SchoolClass:
 
 def _people(school: OrgUnit, role: Role, class_id: int | None = None):
     q = request.args.get("q", "").strip()[:100]
-    return paginate(get_session(), queries.people_of(school, role, class_id=class_id, q=q)), q
+    listing, params = queries.people_of(school, role, class_id=class_id, q=q)
+    return paginate(get_session(), listing, params=params), q
 
 
 @bp.route("/<int:school_id>")

@@ -11,7 +11,7 @@ LATEST = 5
 
 def latest(db, user) -> dict:
     """Everyone: the newest lessons they may read, and the way to write one where they may."""
-    return {"latest_lessons": list(db.execute(queries.newest(user).limit(LATEST))),
+    return {"latest_lessons": queries.newest_few(db, user, LATEST),
             "can_write": bool(lesson_schools(user))}
 
 

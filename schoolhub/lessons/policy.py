@@ -279,6 +279,11 @@ class _AnyTeacherOf:
         self.memberships = [_Member(Role.TEACHER, school)]
 
 
+def teachers_of(school: OrgUnit) -> _AnyTeacherOf:
+    """Any teacher of the school, as a principal (its principal_key holds the school's id, path and kind)."""
+    return _AnyTeacherOf(school)
+
+
 def core_lessons_for_teachers_of(school: OrgUnit) -> ColumnElement[bool]:
     """The WHERE clause of the core lessons the school's teachers are asked to confirm."""
     return lessons_to_confirm(_AnyTeacherOf(school))

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -33,9 +34,11 @@ from schoolhub.lessons.policy import (
     core_lessons_for_teachers_of,
     lessons_to_confirm,
     readable_of_school,
+    teachers_of,
     visible_lessons,
 )
-from schoolhub.pagination import COUNT_CAP, Page, current_page, paginate
+from schoolhub.pagination import COUNT_CAP, Page, current_page, paged, paginate
+from schoolhub.policy import shared_clause
 from schoolhub.textfold import exact_key, fold, nfc
 
 QUERY_MAX = 100
@@ -275,13 +278,15 @@ def search_page(session: Session, user, **filters) -> Page:
     if not ids and page > 1:
         return _sorted_page(session, user, **filters)  # past the end: shows the last page
     # Always run, even for no lesson, so a search costs the same statements whatever it finds.
-    lessons = {lesson.id: lesson for lesson in session.scalars(
-        select(Lesson).where(Lesson.id.in_(ids))
-        .options(*CARD_JOINS, *CARD_OPTIONS)).unique()}
+    lessons = {lesson.id: lesson for lesson in session.scalars(_CARDS, {"ids": ids}).unique()}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
     return Page(items=[lessons[i] for i in ids if i in lessons], page=page, per_page=per_page, total=total,
                 more=more)
+
+
+# A ranked page's lessons as cards, by id (built once: see accounts.queries).
+_CARDS = select(Lesson).where(Lesson.id.in_(bindparam("ids", expanding=True))).options(*CARD_JOINS, *CARD_OPTIONS)
 
 
 def _list_key(row) -> tuple:
@@ -368,6 +373,12 @@ def _sorted_page(session: Session, user, **filters) -> Page:
                 more=total > cap)
 
 
+def newest_few(session: Session, user, limit: int) -> list:
+    """The first `limit` rows of newest(user); the statement is built once per process and principal."""
+    stmt = shared_clause("newest", user, lambda u: newest(u).limit(bindparam("newest_limit")))
+    return list(session.execute(stmt, {"newest_limit": limit}))
+
+
 def newest(user) -> Select:
     """Published lessons the user may read, newest first (the home page's list): rows of id, title and
     the school's name, all the box shows (not lessons with their school and author as ORM objects)."""
@@ -377,36 +388,56 @@ def newest(user) -> Select:
             .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
 
 
+def lesson_list(session: Session, user) -> Page:
+    """The requested page of every published lesson the user may read, in list order, with its exact
+    count (kept on write). The statements are built once per process and principal."""
+    page_stmt = shared_clause("lesson_list", user, lambda u: paged(search(u)))
+    # With the total known, paginate counts nothing: the page statement is all it runs.
+    return paginate(session, page_stmt, total=published_count(session, user), page_stmt=page_stmt)
+
+
 def schools_with_lessons(session: Session, user) -> list:
     """Schools owning at least one published lesson the user may read (the school filter's choices):
     rows of id and name, by name (a province's 300 schools as ORM objects cost more than the query).
 
     Read from the figures kept on write (school_lessons, one row per school), not from the lessons.
     """
-    stmt = (select(OrgUnit.id, OrgUnit.name).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
+    return list(session.execute(shared_clause("schools_with_lessons", user, _schools_with_lessons)))
+
+
+def _schools_with_lessons(user) -> Select:
+    return (select(OrgUnit.id, OrgUnit.name).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
             .where(readable_of_school(user) > 0).order_by(OrgUnit.name_folded))
-    return list(session.execute(stmt))
 
 
 def published_count(session: Session, user, school_id: int | None = None) -> int:
     """How many published lessons the user may read (of one school, or of all): the lesson list's exact
     count when nothing narrows it but the school, from the figures kept on write."""
-    stmt = select(func.coalesce(func.sum(readable_of_school(user)), 0))
     if school_id:  # as search() reads it: no school (None or 0) is every school
-        stmt = stmt.where(SchoolLessons.school_id == school_id)
-    return int(session.scalar(stmt.select_from(SchoolLessons)) or 0)
+        stmt = shared_clause("published_count_of_school", user, lambda u: _published_count(u).where(
+            SchoolLessons.school_id == bindparam("school_id")))
+        return int(session.scalar(stmt, {"school_id": school_id}) or 0)
+    return int(session.scalar(shared_clause("published_count", user, _published_count)) or 0)
+
+
+def _published_count(user) -> Select:
+    return select(func.coalesce(func.sum(readable_of_school(user)), 0)).select_from(SchoolLessons)
 
 
 def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int]]:
     """For each role: how many people holding it opened the lesson, and how many confirmed it."""
-    stmt = (
-        select(Membership.role, func.count(func.distinct(LessonRead.user_id)),
-               func.count(func.distinct(case((LessonRead.confirmed_at.is_not(None), LessonRead.user_id)))))
-        .join(Membership, Membership.user_id == LessonRead.user_id)
-        .where(LessonRead.lesson_id == lesson.id, Membership.ended_on.is_(None))
-        .group_by(Membership.role)
-    )
-    return {Role(role): (int(read), int(confirmed)) for role, read, confirmed in session.execute(stmt)}
+    return {Role(role): (int(read), int(confirmed))
+            for role, read, confirmed in session.execute(_READER_COUNTS, {"lesson_id": lesson.id})}
+
+
+# Built once, their values as parameters (an "expanding" one for a list of ids): see accounts.queries.
+_READER_COUNTS = (
+    select(Membership.role, func.count(func.distinct(LessonRead.user_id)),
+           func.count(func.distinct(case((LessonRead.confirmed_at.is_not(None), LessonRead.user_id)))))
+    .join(Membership, Membership.user_id == LessonRead.user_id)
+    .where(LessonRead.lesson_id == bindparam("lesson_id"), Membership.ended_on.is_(None))
+    .group_by(Membership.role)
+)
 
 
 @dataclass(frozen=True)
@@ -436,10 +467,7 @@ def informed_by_school(session: Session, school_ids: list[int]) -> dict[int, Inf
     found = {sid: Informed() for sid in school_ids}
     if not school_ids:
         return found
-    rows = _active_teachers().where(Membership.unit_id.in_(school_ids)).subquery()
-    stmt = (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)), func.count(func.distinct(rows.c.informed_id)))
-            .group_by(rows.c.unit_id))
-    for unit_id, teachers, informed in session.execute(stmt):
+    for unit_id, teachers, informed in session.execute(_INFORMED_BY_SCHOOL, {"ids": school_ids}):
         found[unit_id] = Informed(informed=int(informed), teachers=int(teachers))
     return found
 
@@ -450,9 +478,27 @@ def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[
     found = {school.id: Informed() for school in schools}
     if not schools:
         return found, Informed()
+    overall = Informed()
+    for unit_id, teachers, informed in session.execute(_INFORMED_IN_COMMUNE, {"ids": [school.id for school in schools]}):
+        figure = Informed(informed=int(informed or 0), teachers=int(teachers or 0))
+        if unit_id is None:
+            overall = figure
+        else:
+            found[unit_id] = figure
+    return found, overall
+
+
+def _informed_by_school() -> Select:
+    rows = _active_teachers().where(Membership.unit_id.in_(bindparam("ids", expanding=True))).subquery()
+    return (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)),
+                   func.count(func.distinct(rows.c.informed_id)))
+            .group_by(rows.c.unit_id))
+
+
+def _informed_in_commune():
     rows = (_active_teachers().add_columns(OrgUnit.is_active.label("school_active"))
             .join(OrgUnit, OrgUnit.id == Membership.unit_id)
-            .where(Membership.unit_id.in_([school.id for school in schools])).cte("teachers"))
+            .where(Membership.unit_id.in_(bindparam("ids", expanding=True))).cte("teachers"))
 
     def active(column):
         return case((rows.c.school_active.is_(True), column))
@@ -462,14 +508,11 @@ def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[
                   .group_by(rows.c.unit_id))
     total = select(cast(null(), Integer), func.count(func.distinct(active(rows.c.user_id))),
                    func.count(func.distinct(active(rows.c.informed_id))))
-    overall = Informed()
-    for unit_id, teachers, informed in session.execute(union_all(per_school, total)):
-        figure = Informed(informed=int(informed or 0), teachers=int(teachers or 0))
-        if unit_id is None:
-            overall = figure
-        else:
-            found[unit_id] = figure
-    return found, overall
+    return union_all(per_school, total)
+
+
+_INFORMED_BY_SCHOOL = _informed_by_school()
+_INFORMED_IN_COMMUNE = _informed_in_commune()
 
 
 def informed_teachers(session: Session, unit: OrgUnit) -> Informed:
@@ -523,6 +566,12 @@ def core_confirmation_counts(session: Session, school: OrgUnit) -> list:
     """Each core lesson the school's teachers are asked to confirm, newest first, with how many of its
     active teachers confirmed it: rows of (id, title, confirmed), one statement (the admin's home, which
     shows the figures only; school_confirmations names the people)."""
+    # Built once per school (its id and path are the key the clause of its lessons is kept under).
+    stmt = shared_clause("core_confirmation_counts", teachers_of(school), lambda _: _core_confirmation_counts(school))
+    return list(session.execute(stmt))
+
+
+def _core_confirmation_counts(school: OrgUnit) -> Select:
     teachers = (select(Membership.user_id).join(User, User.id == Membership.user_id)
                 .where(Membership.unit_id == school.id, Membership.role == Role.TEACHER,
                        Membership.ended_on.is_(None), User.is_active_account.is_(True)))
@@ -530,9 +579,8 @@ def core_confirmation_counts(session: Session, school: OrgUnit) -> list:
                  .where(LessonRead.lesson_id == Lesson.id, LessonRead.confirmed_at.is_not(None),
                         LessonRead.user_id.in_(teachers))
                  .correlate(Lesson).scalar_subquery())
-    return list(session.execute(
-        select(Lesson.id, Lesson.title, confirmed.label("confirmed")).where(core_lessons_for_teachers_of(school))
-        .order_by(Lesson.published_at.desc(), Lesson.id.desc())))
+    return (select(Lesson.id, Lesson.title, confirmed.label("confirmed")).where(core_lessons_for_teachers_of(school))
+            .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
 
 
 def core_unconfirmed_select(user) -> Select:
@@ -546,6 +594,10 @@ def core_unconfirmed_select(user) -> Select:
 
 
 
+_READ_OF = select(LessonRead).where(LessonRead.lesson_id == bindparam("lesson_id"),
+                                   LessonRead.user_id == bindparam("user_id"))
+
+
 def read_of(session: Session, user, lesson: Lesson) -> LessonRead | None:
     """The user's reading record of the lesson, if they opened it before."""
-    return session.scalar(select(LessonRead).where(LessonRead.lesson_id == lesson.id, LessonRead.user_id == user.id))
+    return session.scalar(_READ_OF, {"lesson_id": lesson.id, "user_id": user.id})

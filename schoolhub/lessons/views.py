@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import defer, joinedload
 from wtforms import SelectChoice
 
@@ -35,14 +35,18 @@ bp = Blueprint("lessons", __name__, url_prefix="/lessons")
 A = policy.Action
 
 
+# Not the two search texts (about 3 KB each, compressed): no page shows them; a save rewrites them. The
+# school's commune too, which decides who reads a commune lesson (VIEW_LESSON). Built once: its options (and
+# SQLAlchemy's cache key of them) cost more than the rest of the statement.
+_LESSON = (select(Lesson).where(Lesson.id == bindparam("lesson_id"))
+           .options(defer(Lesson.search_folded), defer(Lesson.search_exact),
+                    joinedload(Lesson.school).joinedload(OrgUnit.parent), joinedload(Lesson.author),
+                    joinedload(Lesson.attachments)))
+
+
 def load_lesson(lesson_id: int) -> Lesson:
     """The lesson if the user may read it; 404 when missing or private, login first for visitors."""
-    lesson = get_session().scalar(
-        select(Lesson).where(Lesson.id == lesson_id)
-        # Not the two search texts (about 3 KB each, compressed): no page shows them; a save rewrites them.
-        .options(defer(Lesson.search_folded), defer(Lesson.search_exact),
-                 joinedload(Lesson.school), joinedload(Lesson.author), joinedload(Lesson.attachments))
-    )
+    lesson = get_session().scalar(_LESSON, {"lesson_id": lesson_id})
     return policy.load_visible(lesson, A.VIEW_LESSON)
 
 
@@ -81,6 +85,8 @@ def index():
     filters = _filters()
     if queries.ranks(filters["q"]):  # ranked by relevance: counted and paged in one statement
         page = queries.search_page(db, current_user, **filters)
+    elif not (filters["topic"] or filters["subject"] or filters["school_id"]) and filters["grade"] is None:
+        page = queries.lesson_list(db, current_user)  # nothing narrows it (grade 0 does: pre-school)
     else:
         # Nothing but the school narrows the list: its exact count is kept on write (school_lessons).
         narrowed = filters["topic"] or filters["subject"] or filters["grade"] is not None
@@ -238,16 +244,17 @@ def readers(lesson_id: int):
     return render_template("lessons/readers.html", lesson=lesson, counts=counts, roles=ROLE_ORDER)
 
 
+# The rendered body only: not its Markdown source nor the two search texts (about 3 KB each). Built once.
+_FEED = (select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
+         .options(defer(Lesson.body), defer(Lesson.search_folded), defer(Lesson.search_exact),
+                  joinedload(Lesson.school).load_only(OrgUnit.name), joinedload(Lesson.author).load_only(User.full_name))
+         .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))
+
+
 @bp.route("/feed.atom")
 def feed():
     """Atom feed of the latest public lessons (for the commune's website)."""
-    db = get_session()
-    stmt = (select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
-            # The rendered body only: not its Markdown source nor the two search texts (about 3 KB each).
-            .options(defer(Lesson.body), defer(Lesson.search_folded), defer(Lesson.search_exact),
-                     joinedload(Lesson.school).load_only(OrgUnit.name), joinedload(Lesson.author).load_only(User.full_name))
-            .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))
-    lessons = list(db.scalars(stmt))
+    lessons = list(get_session().scalars(_FEED))
     response = make_response(render_template("lessons/feed.xml", lessons=lessons, now=utcnow()))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response

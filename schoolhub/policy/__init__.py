@@ -173,7 +173,8 @@ _CLAUSES_LOCK = threading.Lock()
 
 
 def shared_clause(name: str, user, build: Callable) -> object:
-    """`build(user)`, a WHERE clause, made once per process for each principal (principal_key) and reused.
+    """`build(user)`, a WHERE clause (or a statement made of such clauses and nothing else of the user),
+    made once per process for each principal (principal_key) and reused.
 
     Building a scope's clause is Python work of milliseconds on every page (SQLAlchemy expressions); the
     clause holds no data, only the principal's ids and paths, so it stays right for as long as those do:

@@ -88,6 +88,20 @@ def test_student_list_search_and_filter(world, factory, login_as, db):
     assert c.get(f"{base}?class_id={world.other_class.id}").status_code == 404
 
 
+def test_a_name_search_takes_percent_and_underscore_as_typed(world, factory, login_as, db):
+    factory.user(Role.STUDENT, world.school, full_name="Lê Văn An", school_class=world.school_class)
+    db.commit()
+    c = login_as(world.teacher)
+    base = f"/schools/{world.school.id}/students"
+    everyone = c.get(base).get_data(as_text=True)
+    assert "Lê Văn An" in everyone and "Nguyễn Minh Khoa" in everyone
+    for typed in ("%", "_", "le%an", "l_ van"):  # wildcards to SQL's LIKE, letters to a person
+        found = c.get(base, query_string={"q": typed}).get_data(as_text=True)
+        assert "Lê Văn An" not in found and "Nguyễn Minh Khoa" not in found, typed
+    schools = login_as(world.officer).get(f"/communes/{world.commune.id}/schools", query_string={"q": "%"})
+    assert world.school.name not in schools.get_data(as_text=True)
+
+
 def test_children_are_hidden_from_outside_the_school(world, login_as):
     for user in (world.officer, world.student):
         c = login_as(user)
