@@ -168,7 +168,9 @@ def principal_key(user) -> tuple | None:
 
 
 _CLAUSES: OrderedDict = OrderedDict()
-_CLAUSES_KEPT = 1024  # two scopes of the 512 people a worker served last: about 9 KB each, 9 MB
+_CLAUSES_KEPT = 1024  # about 10 KB each, 10 MB a process: up to 8 per person (scopes and the statements
+# built from them, measured at the province preset), so the last ~130 people a worker served; a person
+# past that has theirs built again, which costs what every request cost before they were kept
 _CLAUSES_LOCK = threading.Lock()
 
 
