@@ -289,11 +289,13 @@ def end_session(session: Session, failed: bool = False) -> None:
     request (measured at the province preset: the database's CPU per page about halved). Anything
     else, and every failed request, ends with ROLLBACK: what a request did not commit is never kept.
     """
-    if failed or not _only_read(session):
-        session.rollback()
-    else:
-        session.commit()
-    session.close()
+    try:
+        if failed or not _only_read(session):
+            session.rollback()
+        else:
+            session.commit()
+    finally:
+        session.close()  # even when the database refused the end: the connection goes back to the pool
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from schoolhub.db import _kind, end_session, make_engine
@@ -107,6 +108,19 @@ def test_what_a_request_did_not_commit_is_never_kept(engine, work):
     engine.ends.clear()
     end_session(session)
     assert "commit" not in engine.ends  # a session that never reached the database has nothing to end
+    assert _saved(engine) == [(1, "as saved")]
+
+
+def test_a_read_the_database_refused_still_gives_the_connection_back(engine):
+    session = sessionmaker(bind=engine)()
+    session.execute(select(probe.c.id))
+    with pytest.raises(DBAPIError):  # a view that caught this and drew its page anyway
+        session.execute(text("SELECT no_such_column FROM request_end_probe"))
+    try:
+        end_session(session)
+    except DBAPIError:
+        pass  # the request's teardown logs it: the page was already answered
+    assert engine.pool.checkedout() == 0
     assert _saved(engine) == [(1, "as saved")]
 
 
