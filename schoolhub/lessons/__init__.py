@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
     from schoolhub.domains import registry
     from schoolhub.lessons import (
+        chips,
         counts,
         demo,
         models,
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
     reg.add_audit_labels(vocab.AUDIT_LABELS)
     reg.add_figures(models.CoreReader.__table__, counts.recount)
     reg.add_figures(models.SchoolLessons.__table__, counts.recount_shelves)
+
+    app.jinja_env.globals["lesson_chips"] = chips.lesson_chips
 
     @app.context_processor
     def _lesson_vocab():
