@@ -77,7 +77,8 @@ class Listing:
 
     @classmethod
     def of(cls, stmt: Select) -> Listing:
-        return cls(count=counted(stmt), page=paged(stmt))
+        """The count runs with the statement's execution options too (db.generic_plan's mark)."""
+        return cls(count=counted(stmt).execution_options(**stmt.get_execution_options()), page=paged(stmt))
 
 
 def paginate(session: Session, stmt: Select | Listing, *, scalars: bool = True, per_page: int | None = None,

@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from schoolhub import policy
-from schoolhub.db import get_session
+from schoolhub.db import generic_plan, get_session
 from schoolhub.domains import registry
 
 
@@ -89,7 +89,7 @@ def _questions(user) -> tuple[list[Pending], object | None]:
             columns.append(pending.count)
             if pending.target is not None:
                 columns.append(pending.target)
-        stmt = select(*[c.label(f"w{i}") for i, c in enumerate(columns)])
+        stmt = generic_plan(select(*[c.label(f"w{i}") for i, c in enumerate(columns)]))
     with _LOCK:
         kept[key] = (asked, stmt)
         while len(kept) > _KEPT:

@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
+from schoolhub.db import generic_plan
 from schoolhub.pagination import Listing
 from schoolhub.textfold import fold
 
@@ -25,7 +26,7 @@ class SchoolCounts:
 # Statements every page of a kind runs, built once with their values as parameters (an "expanding" one for
 # a list of ids): building one and working out its SQLAlchemy cache key costs a tenth of a millisecond or
 # more of Python on every request, about what running it costs.
-_SCHOOL_COUNTS = (select(UnitCount.unit_id, UnitCount.teachers, UnitCount.classes, UnitCount.students,
+_SCHOOL_COUNTS = generic_plan(select(UnitCount.unit_id, UnitCount.teachers, UnitCount.classes, UnitCount.students,
                          UnitCount.admins).where(UnitCount.unit_id.in_(bindparam("ids", expanding=True))))
 
 
@@ -81,7 +82,7 @@ def _classes_with_sizes(open_only: bool) -> Select:
             .order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name))
 
 
-_CLASSES_WITH_SIZES = {open_only: _classes_with_sizes(open_only) for open_only in (False, True)}
+_CLASSES_WITH_SIZES = {open_only: generic_plan(_classes_with_sizes(open_only)) for open_only in (False, True)}
 
 
 def classes_with_sizes(session: Session, schools: list[OrgUnit], *,
@@ -108,11 +109,11 @@ def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
 
 
 _CLASSES_OF = {
-    (of_year, open_only): select(SchoolClass).where(
+    (of_year, open_only): generic_plan(select(SchoolClass).where(
         SchoolClass.school_id == bindparam("school_id"),
         *([SchoolClass.school_year == bindparam("school_year")] if of_year else []),
         *([SchoolClass.is_active.is_(True)] if open_only else []))
-    .order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)
+    .order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name))
     for of_year in (False, True) for open_only in (False, True)}
 
 
@@ -154,7 +155,8 @@ def _schools_of(named: bool) -> Listing:
     if named:
         stmt = stmt.where(or_(OrgUnit.name_folded.like(bindparam("name"), escape="\\"),
                               OrgUnit.code.ilike(bindparam("code"), escape="\\")))
-    return Listing.of(stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name))
+    stmt = stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name)
+    return Listing.of(stmt if named else generic_plan(stmt))  # a name's LIKE keeps its value's plan
 
 
 _SCHOOLS_OF = {named: _schools_of(named) for named in (False, True)}
@@ -176,7 +178,8 @@ def _people(of_class: bool, named: bool) -> Listing:
     if named:
         stmt = stmt.where(or_(User.name_folded.like(bindparam("name"), escape="\\"),
                               User.username.like(bindparam("username"), escape="\\")))
-    return Listing.of(stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id))
+    stmt = stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id)
+    return Listing.of(stmt if named else generic_plan(stmt))  # a name's LIKE keeps its value's plan
 
 
 _PEOPLE = {(of_class, named): _people(of_class, named) for of_class in (False, True) for named in (False, True)}
@@ -238,7 +241,7 @@ def count_empty_classes(school: OrgUnit):
 # One round trip: the user, their memberships, units and classes (every page's layout reads them). Built
 # once: a statement object reused keeps its cache key, which SQLAlchemy would otherwise work out again
 # from the joined loads on every request.
-_USER_FOR_SESSION = (select(User).where(User.id == bindparam("user_id"))
+_USER_FOR_SESSION = generic_plan(select(User).where(User.id == bindparam("user_id"))
                      .options(joinedload(User.memberships).joinedload(Membership.unit),
                               joinedload(User.memberships).joinedload(Membership.school_class)))
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from schoolhub.lessons.vocab import grade_label, labels_in, unpack

@@ -28,6 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
+from schoolhub.db import generic_plan
 from schoolhub.lessons.labels import Named, named_in
 from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus, SchoolLessons
 from schoolhub.lessons.policy import (
@@ -286,7 +287,8 @@ def search_page(session: Session, user, **filters) -> Page:
 
 
 # A ranked page's lessons as cards, by id (built once: see accounts.queries).
-_CARDS = select(Lesson).where(Lesson.id.in_(bindparam("ids", expanding=True))).options(*CARD_JOINS, *CARD_OPTIONS)
+_CARDS = generic_plan(select(Lesson).where(Lesson.id.in_(bindparam("ids", expanding=True)))
+                      .options(*CARD_JOINS, *CARD_OPTIONS))
 
 
 def _list_key(row) -> tuple:
@@ -375,7 +377,7 @@ def _sorted_page(session: Session, user, **filters) -> Page:
 
 def newest_few(session: Session, user, limit: int) -> list:
     """The first `limit` rows of newest(user); the statement is built once per process and principal."""
-    stmt = shared_clause("newest", user, lambda u: newest(u).limit(bindparam("newest_limit")))
+    stmt = shared_clause("newest", user, lambda u: generic_plan(newest(u).limit(bindparam("newest_limit"))))
     return list(session.execute(stmt, {"newest_limit": limit}))
 
 
@@ -391,7 +393,7 @@ def newest(user) -> Select:
 def lesson_list(session: Session, user) -> Page:
     """The requested page of every published lesson the user may read, in list order, with its exact
     count (kept on write). The statements are built once per process and principal."""
-    page_stmt = shared_clause("lesson_list", user, lambda u: paged(search(u)))
+    page_stmt = shared_clause("lesson_list", user, lambda u: generic_plan(paged(search(u))))
     # With the total known, paginate counts nothing: the page statement is all it runs.
     return paginate(session, page_stmt, total=published_count(session, user), page_stmt=page_stmt)
 
@@ -406,8 +408,8 @@ def schools_with_lessons(session: Session, user) -> list:
 
 
 def _schools_with_lessons(user) -> Select:
-    return (select(OrgUnit.id, OrgUnit.name).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
-            .where(readable_of_school(user) > 0).order_by(OrgUnit.name_folded))
+    return generic_plan(select(OrgUnit.id, OrgUnit.name).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
+                        .where(readable_of_school(user) > 0).order_by(OrgUnit.name_folded))
 
 
 def published_count(session: Session, user, school_id: int | None = None) -> int:
@@ -421,7 +423,7 @@ def published_count(session: Session, user, school_id: int | None = None) -> int
 
 
 def _published_count(user) -> Select:
-    return select(func.coalesce(func.sum(readable_of_school(user)), 0)).select_from(SchoolLessons)
+    return generic_plan(select(func.coalesce(func.sum(readable_of_school(user)), 0)).select_from(SchoolLessons))
 
 
 def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int]]:
@@ -431,7 +433,7 @@ def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int
 
 
 # Built once, their values as parameters (an "expanding" one for a list of ids): see accounts.queries.
-_READER_COUNTS = (
+_READER_COUNTS = generic_plan(
     select(Membership.role, func.count(func.distinct(LessonRead.user_id)),
            func.count(func.distinct(case((LessonRead.confirmed_at.is_not(None), LessonRead.user_id)))))
     .join(Membership, Membership.user_id == LessonRead.user_id)
@@ -511,7 +513,7 @@ def _informed_in_commune():
     return union_all(per_school, total)
 
 
-_INFORMED_BY_SCHOOL = _informed_by_school()
+_INFORMED_BY_SCHOOL = generic_plan(_informed_by_school())
 _INFORMED_IN_COMMUNE = _informed_in_commune()
 
 
@@ -594,8 +596,8 @@ def core_unconfirmed_select(user) -> Select:
 
 
 
-_READ_OF = select(LessonRead).where(LessonRead.lesson_id == bindparam("lesson_id"),
-                                   LessonRead.user_id == bindparam("user_id"))
+_READ_OF = generic_plan(select(LessonRead).where(LessonRead.lesson_id == bindparam("lesson_id"),
+                                                LessonRead.user_id == bindparam("user_id")))
 
 
 def read_of(session: Session, user, lesson: Lesson) -> LessonRead | None:

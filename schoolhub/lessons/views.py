@@ -22,7 +22,7 @@ from schoolhub import attachments, policy
 from schoolhub.accounts.models import OrgUnit, User
 from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
-from schoolhub.db import get_session, record_quietly
+from schoolhub.db import generic_plan, get_session, record_quietly
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
@@ -38,7 +38,7 @@ A = policy.Action
 # Not the two search texts (about 3 KB each, compressed): no page shows them; a save rewrites them. The
 # school's commune too, which decides who reads a commune lesson (VIEW_LESSON). Built once: its options (and
 # SQLAlchemy's cache key of them) cost more than the rest of the statement.
-_LESSON = (select(Lesson).where(Lesson.id == bindparam("lesson_id"))
+_LESSON = generic_plan(select(Lesson).where(Lesson.id == bindparam("lesson_id"))
            .options(defer(Lesson.search_folded), defer(Lesson.search_exact),
                     joinedload(Lesson.school).joinedload(OrgUnit.parent), joinedload(Lesson.author),
                     joinedload(Lesson.attachments)))
@@ -245,7 +245,7 @@ def readers(lesson_id: int):
 
 
 # The rendered body only: not its Markdown source nor the two search texts (about 3 KB each). Built once.
-_FEED = (select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
+_FEED = generic_plan(select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
          .options(defer(Lesson.body), defer(Lesson.search_folded), defer(Lesson.search_exact),
                   joinedload(Lesson.school).load_only(OrgUnit.name), joinedload(Lesson.author).load_only(User.full_name))
          .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))

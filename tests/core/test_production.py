@@ -174,7 +174,8 @@ def database_down(app):
     state = {"down": False, "after_user": False}
 
     def _fail(conn, cursor, statement, parameters, context, executemany):
-        if not state["down"] or re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK)", statement, re.I):
+        # Transaction control and the planner's switch (db.generic_plan) pass, as the test's transaction needs.
+        if not state["down"] or re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|SET LOCAL plan_cache_mode)", statement, re.I):
             return
         if state["after_user"] and re.search(r"FROM (users|memberships|org_units)\b", statement) \
                 and "lesson" not in statement:

@@ -1,0 +1,120 @@
+"""PostgreSQL's plans for statements built once (schoolhub.db.generic_plan): a marked statement runs with
+its generic plan (planned once per connection), every other with the plan PostgreSQL would choose itself
+(auto), whatever ran before it in the transaction or the connection. On an engine of its own, not the
+suite's shared connection, so transactions begin and end as in production."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from schoolhub.db import _kind, generic_plan, make_engine
+
+MODE = select(func.current_setting("plan_cache_mode"))
+MARKED = generic_plan(select(func.current_setting("plan_cache_mode")))
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cur, statement, *a: seen.append(statement))
+    engine.seen = seen
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    return engine
+
+
+def _switches(engine) -> list[str]:
+    return [s for s in engine.seen if s.startswith("SET")]
+
+
+def test_marked_statements_run_generic_and_the_rest_as_postgresql_chooses(postgres):
+    with postgres.connect() as conn:
+        postgres.seen.clear()
+        assert conn.scalar(MARKED) == "force_generic_plan"
+        assert conn.scalar(MODE) == "auto"
+        assert conn.scalar(MODE) == "auto"
+        assert conn.scalar(MARKED) == "force_generic_plan"
+        # A switch only where the next statement wants the other mode; none before the first marked one.
+        assert _switches(postgres) == ["SET LOCAL plan_cache_mode = auto",
+                                       "SET LOCAL plan_cache_mode = force_generic_plan"]
+        assert len(postgres.seen) == 6
+
+
+def test_a_transaction_of_marked_statements_switches_nothing(postgres):
+    for _ in range(3):  # each a transaction of its own, like requests
+        with postgres.connect() as conn:
+            assert conn.scalar(MARKED) == "force_generic_plan"
+            conn.commit()
+    assert _switches(postgres) == []
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_a_switch_ends_with_its_transaction(postgres, end):
+    with postgres.connect() as conn:
+        assert conn.scalar(MODE) == "auto"
+        getattr(conn, end)()
+        postgres.seen.clear()
+        assert conn.scalar(MARKED) == "force_generic_plan"  # the new transaction is in the default again
+        assert _switches(postgres) == []
+        assert conn.scalar(MODE) == "auto"
+
+
+def test_a_rolled_back_savepoint_undoes_a_switch_and_the_next_statement_switches_again(postgres):
+    with postgres.connect() as conn:
+        assert conn.scalar(MARKED) == "force_generic_plan"
+        savepoint = conn.begin_nested()
+        assert conn.scalar(MODE) == "auto"
+        savepoint.rollback()  # PostgreSQL is back in the generic mode
+        assert conn.scalar(MODE) == "auto"
+        assert conn.scalar(MARKED) == "force_generic_plan"
+
+
+def test_an_autocommit_connection_sets_the_mode_for_its_session(postgres):
+    with postgres.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        assert conn.scalar(MODE) == "auto"
+        assert conn.scalar(MODE) == "auto"
+        assert conn.scalar(MARKED) == "force_generic_plan"
+        assert conn.scalar(MODE) == "auto"
+    assert _switches(postgres) == ["SET plan_cache_mode = auto", "SET plan_cache_mode = force_generic_plan",
+                                   "SET plan_cache_mode = auto"]
+    # The pooled connection comes back in auto: its next transaction still gives each statement its mode.
+    with postgres.connect() as conn:
+        assert conn.scalar(MARKED) == "force_generic_plan"
+        assert conn.scalar(MODE) == "auto"
+
+
+def test_a_marked_statement_is_planned_once_per_connection(postgres):
+    lookup = generic_plan(select(func.count()).select_from(text("pg_class")).where(
+        text("relname LIKE :pattern")))
+    with postgres.connect() as conn:
+        for pattern in ("pg_%", "nothing%", "pg_c%", "x%", "pg_t%", "pg_a%", "pg_i%", "%"):
+            conn.execute(lookup, {"pattern": pattern})  # prepared by psycopg from the fifth run on
+        plans = conn.execute(text("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                                  "WHERE statement LIKE '%pg_class%relname LIKE%'")).all()
+    assert plans and all(custom == 0 and generic >= 1 for generic, custom in plans)
+
+
+def test_sqlite_runs_marked_statements_as_any_other(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite has no plan_cache_mode")
+    with engine.connect() as conn:
+        assert conn.scalar(generic_plan(select(func.abs(-3)))) == 3
+    assert _switches(engine) == []
+
+
+def test_healthz_stays_one_statement_in_a_request_of_its_own(build_app):
+    app = build_app({})
+    engine = app.extensions["schoolhub.engine"]
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cur, statement, *a: seen.append(statement))
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert [s for s in seen if _kind(s) != "neutral"] == ["SELECT 1"] * 3  # SQLite's BEGIN is ours: not a query
