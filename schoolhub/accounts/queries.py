@@ -59,10 +59,10 @@ def schools_under(session: Session, unit: OrgUnit, *, active_only: bool = False)
 
 
 _SCHOOLS_UNDER_STMT = {
-    active_only: select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.path >= bindparam("low"),
-                                       OrgUnit.path < bindparam("high"),
-                                       *([OrgUnit.is_active.is_(True)] if active_only else []))
-    .order_by(OrgUnit.name)
+    active_only: generic_plan(select(OrgUnit).where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.path >= bindparam("low"),
+                                                    OrgUnit.path < bindparam("high"),
+                                                    *([OrgUnit.is_active.is_(True)] if active_only else []))
+                              .order_by(OrgUnit.name))
     for active_only in (False, True)}
 
 

@@ -581,8 +581,9 @@ def _core_confirmation_counts(school: OrgUnit) -> Select:
                  .where(LessonRead.lesson_id == Lesson.id, LessonRead.confirmed_at.is_not(None),
                         LessonRead.user_id.in_(teachers))
                  .correlate(Lesson).scalar_subquery())
-    return (select(Lesson.id, Lesson.title, confirmed.label("confirmed")).where(core_lessons_for_teachers_of(school))
-            .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
+    return generic_plan(select(Lesson.id, Lesson.title, confirmed.label("confirmed"))
+                        .where(core_lessons_for_teachers_of(school))
+                        .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
 
 
 def core_unconfirmed_select(user) -> Select:
