@@ -197,10 +197,13 @@ def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
     return list(session.scalars(stmt.order_by(User.name_sort, User.id)).unique())
 
 
-_ADMINS_OF = (select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-              .where(Membership.unit_id.in_(bindparam("ids", expanding=True)), Membership.role == Role.SCHOOL_ADMIN,
-                     Membership.ended_on.is_(None))
-              .order_by(User.name_sort, User.id))
+_ADMINS_OF = generic_plan(
+    select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
+    .where(Membership.unit_id.in_(bindparam("ids", expanding=True)),
+           Membership.role == bindparam("admin_role", Role.SCHOOL_ADMIN, type_=Membership.role.type,
+                                        literal_execute=True),
+           Membership.ended_on.is_(None))
+    .order_by(User.name_sort, User.id))
 
 
 def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
