@@ -207,7 +207,10 @@ def make_engine(url: str, busy_timeout: float = 10.0, prepare_threshold: int | N
             kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": prepare_threshold}
     engine = create_engine(url, **kwargs)
     _watch_writes(engine)
-    if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql" and prepare_threshold is not None:
+        # Without prepared statements a generic plan is made again on every run: nothing to gain. And
+        # that is the setting for PgBouncer in transaction mode, where a session's SET would reach other
+        # clients of the same server connection.
         _plan_modes(engine)
     if sqlite:
         # pysqlite opens transactions lazily and so breaks SAVEPOINT; let SQLAlchemy
@@ -250,7 +253,7 @@ WROTE = "schoolhub.wrote"
 _READ = re.compile(r"\s*(?:SELECT|WITH)\b", re.IGNORECASE)
 _WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|CREATE|DROP|ALTER|TRUNCATE|COPY)\b", re.IGNORECASE)
 # Transaction control neither reads nor writes (SQLite's BEGIN is a statement of ours, see make_engine).
-_NEUTRAL = re.compile(r"\s*(?:BEGIN|SAVEPOINT|RELEASE|ROLLBACK\s+TO|SET(?:\s+LOCAL)?\s+plan_cache_mode\b)",
+_NEUTRAL = re.compile(r"\s*(?:BEGIN|SAVEPOINT|RELEASE|ROLLBACK\s+TO|SET(?:\s+LOCAL)?\s+plan_cache_mode)\b",
                       re.IGNORECASE)
 
 
@@ -281,6 +284,7 @@ GENERIC_PLAN = "schoolhub_generic_plan"
 _PLAN_MODE = "schoolhub.plan_mode"  # this transaction's mode (None: not known)
 _SESSION_MODE = "schoolhub.session_plan_mode"  # the connection's mode outside a transaction
 _GENERIC, _AUTO = "force_generic_plan", "auto"
+_PLAIN = {"stream_results": False}
 
 
 def generic_plan(stmt):
@@ -314,9 +318,11 @@ def _plan_modes(engine: Engine) -> None:
             dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
         connection_record.info[_SESSION_MODE] = _GENERIC
 
-    @event.listens_for(engine, "begin")
-    def _fresh(conn):
-        conn.info[_PLAN_MODE] = conn.info.get(_SESSION_MODE)
+    def _fresh(conn, *args):
+        conn.info[_PLAN_MODE] = conn.info.get(_SESSION_MODE)  # SET LOCAL ends with its transaction
+
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, _fresh)
 
     @event.listens_for(engine, "rollback_savepoint")
     def _undone(conn, name, context):
@@ -327,13 +333,14 @@ def _plan_modes(engine: Engine) -> None:
         if _kind(statement) == "neutral":
             return
         wanted = _GENERIC if context is not None and context.execution_options.get(GENERIC_PLAN) else _AUTO
+        # Recorded once the SET went through; never through a server-side cursor (stream_results).
         if cursor.connection.autocommit:
             if conn.info.get(_SESSION_MODE) != wanted:
+                conn.exec_driver_sql(f"SET plan_cache_mode = {wanted}", execution_options=_PLAIN)
                 conn.info[_SESSION_MODE] = wanted
-                conn.exec_driver_sql(f"SET plan_cache_mode = {wanted}")
         elif conn.info.get(_PLAN_MODE) != wanted:
+            conn.exec_driver_sql(f"SET LOCAL plan_cache_mode = {wanted}", execution_options=_PLAIN)
             conn.info[_PLAN_MODE] = wanted
-            conn.exec_driver_sql(f"SET LOCAL plan_cache_mode = {wanted}")
 
 
 def _only_read(session: Session) -> bool:

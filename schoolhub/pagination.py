@@ -64,7 +64,8 @@ def paged(stmt: Select) -> Select:
 
 def counted(stmt: Select) -> Select:
     """The bounded count of `stmt`'s rows, its bound a parameter (paginate fills it)."""
-    return select(func.count()).select_from(stmt.order_by(None).limit(bindparam("count_cap")).subquery())
+    count = select(func.count()).select_from(stmt.order_by(None).limit(bindparam("count_cap")).subquery())
+    return count.execution_options(**stmt.get_execution_options())  # db.generic_plan's mark too
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,7 @@ class Listing:
 
     @classmethod
     def of(cls, stmt: Select) -> Listing:
-        """The count runs with the statement's execution options too (db.generic_plan's mark)."""
-        return cls(count=counted(stmt).execution_options(**stmt.get_execution_options()), page=paged(stmt))
+        return cls(count=counted(stmt), page=paged(stmt))
 
 
 def paginate(session: Session, stmt: Select | Listing, *, scalars: bool = True, per_page: int | None = None,

@@ -123,3 +123,42 @@ def test_a_key_page_builds_no_statement_on_a_repeated_request(world, factory, cl
     monkeypatch.setattr(HasCacheKey, "_generate_cache_key", _generate)
     assert client.get(url).status_code == 200
     assert built == [], f"{name} built {built} again"
+
+
+# Pages whose every statement is marked for its generic plan (schoolhub.db.generic_plan): on PostgreSQL they
+# run no planner switch. The searches' ranking tiers need plans for their words, so they switch.
+SWITCHING = {"search, common phrase", "search, rare phrase", "search with a filter"}
+
+
+def test_postgresql_key_pages_switch_the_planner_only_where_marked(world, factory, db, client_for, app):
+    from sqlalchemy import event, literal, select
+
+    from schoolhub.db import generic_plan
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    lesson = factory.lesson(world.school, world.teacher, title="Chuyển đổi số", topics=("cds",), is_core=True)
+    ids = {"commune": world.commune.id, "school": world.school.id, "lesson": lesson.id}
+    engine = app.extensions["schoolhub.engine"]
+    switches: list[str] = []
+
+    def _seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SET LOCAL plan_cache_mode"):
+            switches.append(statement)
+
+    found = {}
+    for name, role, template in PAGES:
+        client = client_for(role)
+        client.get(template.format(**ids))  # warm: first reads are recorded once
+        # The suite's one long transaction keeps whatever mode the test's last statement left; a request
+        # of its own starts in the generic mode, as this marked statement leaves it.
+        db.execute(generic_plan(select(literal(1))))
+        event.listen(engine, "before_cursor_execute", _seen)
+        try:
+            assert client.get(template.format(**ids)).status_code == 200, name
+        finally:
+            event.remove(engine, "before_cursor_execute", _seen)
+        found[name] = len(switches)
+        switches.clear()
+    assert {name for name, n in found.items() if n} == SWITCHING, found
+    assert all(found[name] <= 2 for name in SWITCHING), found

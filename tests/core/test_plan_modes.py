@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import sessionmaker
 
-from schoolhub.db import _kind, generic_plan, make_engine
+from schoolhub.db import generic_plan, make_engine
 
 MODE = select(func.current_setting("plan_cache_mode"))
 MARKED = generic_plan(select(func.current_setting("plan_cache_mode")))
@@ -90,6 +91,40 @@ def test_an_autocommit_connection_sets_the_mode_for_its_session(postgres):
         assert conn.scalar(MODE) == "auto"
 
 
+def test_an_orm_session_runs_marked_statements_generic_and_a_released_savepoint_keeps_its_switch(postgres):
+    session = sessionmaker(bind=postgres)()
+    try:
+        assert session.scalar(MARKED) == "force_generic_plan"
+        with session.begin_nested():
+            assert session.scalar(MODE) == "auto"
+        assert session.scalar(MODE) == "auto"  # released, not rolled back: the switch stands
+        assert _switches(postgres) == ["SET LOCAL plan_cache_mode = auto"]
+        assert session.scalar(MARKED) == "force_generic_plan"
+    finally:
+        session.close()
+
+
+def test_a_statement_streamed_from_a_server_side_cursor_still_gets_its_mode(postgres):
+    with postgres.connect().execution_options(stream_results=True) as conn:
+        assert list(conn.execute(MODE)) == [("auto",)]
+        assert list(conn.execute(MARKED)) == [("force_generic_plan",)]
+
+
+def test_without_prepared_statements_nothing_is_switched(database_url):
+    engine = make_engine(database_url, prepare_threshold=None)  # PG_PREPARE_THRESHOLD = null (PgBouncer)
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cur, statement, *a: seen.append(statement))
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name != "postgresql":
+                pytest.skip("plan_cache_mode is PostgreSQL's")
+            assert conn.scalar(MARKED) == "auto"  # PostgreSQL's own choice, for every statement
+            assert conn.scalar(MODE) == "auto"
+        assert not [s for s in seen if s.startswith("SET")]
+    finally:
+        engine.dispose()
+
+
 def test_a_marked_statement_is_planned_once_per_connection(postgres):
     lookup = generic_plan(select(func.count()).select_from(text("pg_class")).where(
         text("relname LIKE :pattern")))
@@ -117,4 +152,4 @@ def test_healthz_stays_one_statement_in_a_request_of_its_own(build_app):
     client = app.test_client()
     for _ in range(3):
         assert client.get("/healthz").status_code == 200
-    assert [s for s in seen if _kind(s) != "neutral"] == ["SELECT 1"] * 3  # SQLite's BEGIN is ours: not a query
+    assert [s for s in seen if s != "BEGIN"] == ["SELECT 1"] * 3  # SQLite's BEGIN is ours: not a query
