@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -64,6 +64,25 @@ def language():
             current_user.preferred_language = lang
             get_session().commit()
     return redirect(safe_next(request.form.get("next")) or url_for("core.home"))
+
+
+_ID_MARK = 987654321  # stands for an id in a link pattern: nine digits, found nowhere else in a path
+
+
+def id_link(endpoint: str, **ids: int) -> str:
+    """url_for(endpoint, **ids) for integer ids, from one url_for per request, endpoint and argument
+    names: a list of 25 rows with three links each otherwise asks the router 75 times (a few tenths of
+    a millisecond). The pattern holds a mark per id, replaced by the id's digits."""
+    patterns = g.setdefault("_id_links", {})
+    key = (endpoint, *ids)
+    found = patterns.get(key)
+    if found is None:
+        marks = {name: str(_ID_MARK + i) for i, name in enumerate(ids)}
+        found = patterns[key] = (url_for(endpoint, **{name: int(mark) for name, mark in marks.items()}), marks)
+    link, marks = found
+    for name, value in ids.items():
+        link = link.replace(marks[name], str(int(value)), 1)
+    return link
 
 
 def nav_entries() -> list:

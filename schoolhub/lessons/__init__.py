@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     """Register the lessons domain: its blueprint, file owner, worklist, home panels, vocabulary, demo."""
     from schoolhub.domains import registry
     from schoolhub.lessons import (
+        cards,
         chips,
         counts,
         demo,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     reg.add_figures(models.SchoolLessons.__table__, counts.recount_shelves)
 
     app.jinja_env.globals["lesson_chips"] = chips.lesson_chips
+    app.jinja_env.globals["lesson_card"] = cards.lesson_card
 
     @app.context_processor
     def _lesson_vocab():

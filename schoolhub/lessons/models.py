@@ -113,6 +113,15 @@ class Lesson(LessonContent, Base):
         return f"<Lesson {self.id} {self.status}>"
 
     @property
+    def school_name(self) -> str:
+        """The owning school's name (a card's row of lessons.cards.CARD_COLUMNS carries it as a column)."""
+        return self.school.name
+
+    @property
+    def author_name(self) -> str | None:
+        return self.author.full_name if self.author else None
+
+    @property
     def body_markup(self) -> Markup:
         """The sanitised HTML of the body (made by markup.render_markdown on save)."""
         return Markup(self.body_html or "")

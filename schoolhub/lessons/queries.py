@@ -29,6 +29,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from schoolhub.db import generic_plan
+from schoolhub.lessons.cards import CARD_COLUMNS
 from schoolhub.lessons.labels import Named, named_in
 from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus, SchoolLessons
 from schoolhub.lessons.policy import (
@@ -193,6 +194,18 @@ def search(user, **filters) -> Select:
             .order_by(*_ordered(order)))
 
 
+def _cards(where: list, order: list) -> Select:
+    """search()'s lessons as rows of what their cards show (lessons.cards), not as ORM objects."""
+    return _card_rows().where(*where).order_by(*_ordered(order))
+
+
+def _card_rows() -> Select:
+    # Outer joins, as joinedload wrote them: the plan stays the one measured (the lessons' index, then
+    # the school and the author by primary key for the page's rows).
+    return (select(*CARD_COLUMNS).outerjoin(OrgUnit, OrgUnit.id == Lesson.school_id)
+            .outerjoin(User, User.id == Lesson.author_id))
+
+
 def ranks(q: str) -> bool:
     """True when search() orders by relevance: its sort then reads every match (see search_page)."""
     return bool(_words(nfc(q)[:QUERY_MAX]))
@@ -279,7 +292,7 @@ def search_page(session: Session, user, **filters) -> Page:
     if not ids and page > 1:
         return _sorted_page(session, user, **filters)  # past the end: shows the last page
     # Always run, even for no lesson, so a search costs the same statements whatever it finds.
-    lessons = {lesson.id: lesson for lesson in session.scalars(_CARDS, {"ids": ids}).unique()}
+    lessons = {lesson.id: lesson for lesson in session.execute(_CARDS, {"ids": ids})}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
     return Page(items=[lessons[i] for i in ids if i in lessons], page=page, per_page=per_page, total=total,
@@ -287,8 +300,7 @@ def search_page(session: Session, user, **filters) -> Page:
 
 
 # A ranked page's lessons as cards, by id (built once: see accounts.queries).
-_CARDS = generic_plan(select(Lesson).where(Lesson.id.in_(bindparam("ids", expanding=True)))
-                      .options(*CARD_JOINS, *CARD_OPTIONS))
+_CARDS = generic_plan(_card_rows().where(Lesson.id.in_(bindparam("ids", expanding=True))))
 
 
 def _list_key(row) -> tuple:
@@ -364,15 +376,13 @@ def _sorted_page(session: Session, user, **filters) -> Page:
     by_keys = [(keyed.c[f"k{i}"], desc) for i, (_e, desc) in enumerate(order)]
     ranked = (select(keyed, func.count().over().label("total")).order_by(*_ordered(by_keys))
               .limit(per_page).offset((page - 1) * per_page).subquery())
-    stmt = (select(Lesson, ranked.c.total).join(ranked, ranked.c.lesson_id == Lesson.id)
-            .options(*CARD_JOINS, *CARD_OPTIONS)
+    stmt = (_card_rows().add_columns(ranked.c.total).join(ranked, ranked.c.lesson_id == Lesson.id)
             .order_by(*_ordered([(ranked.c[f"k{i}"], desc) for i, (_e, desc) in enumerate(order)])))
-    rows = list(session.execute(stmt).unique())
+    rows = list(session.execute(stmt))
     if not rows and page > 1:
         return paginate(session, search(user, **filters))
-    total = rows[0][1] if rows else 0
-    return Page(items=[row[0] for row in rows], page=page, per_page=per_page, total=min(total, cap),
-                more=total > cap)
+    total = rows[0].total if rows else 0
+    return Page(items=rows, page=page, per_page=per_page, total=min(total, cap), more=total > cap)
 
 
 def newest_few(session: Session, user, limit: int) -> list:
@@ -393,9 +403,9 @@ def newest(user) -> Select:
 def lesson_list(session: Session, user) -> Page:
     """The requested page of every published lesson the user may read, in list order, with its exact
     count (kept on write). The statements are built once per process and principal."""
-    page_stmt = shared_clause("lesson_list", user, lambda u: generic_plan(paged(search(u))))
+    page_stmt = shared_clause("lesson_list", user, lambda u: generic_plan(paged(_cards(*_search_parts(u)))))
     # With the total known, paginate counts nothing: the page statement is all it runs.
-    return paginate(session, page_stmt, total=published_count(session, user), page_stmt=page_stmt)
+    return paginate(session, page_stmt, total=published_count(session, user), page_stmt=page_stmt, scalars=False)
 
 
 def schools_with_lessons(session: Session, user) -> list:
