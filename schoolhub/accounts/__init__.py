@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         panels,
         policy,
         queries,
+        rows,
         scale,
         views_admin,
         views_audit,
@@ -62,3 +63,4 @@ def init_app(app: Flask) -> None:
     reg.add_scale(10, scale.seed)
     reg.add_audit_labels(vocab.AUDIT_LABELS)
     reg.add_figures(models.UnitCount.__table__, counts.recount)
+    app.jinja_env.globals["people_rows"] = rows.people_rows
