@@ -63,4 +63,5 @@ def init_app(app: Flask) -> None:
     reg.add_scale(10, scale.seed)
     reg.add_audit_labels(vocab.AUDIT_LABELS)
     reg.add_figures(models.UnitCount.__table__, counts.recount)
+    reg.add_figures(models.ClassCount.__table__, counts.recount_classes)
     app.jinja_env.globals["people_rows"] = rows.people_rows

@@ -267,3 +267,14 @@ class UnitCount(Base):
     students: Mapped[int] = mapped_column(default=0)
     admins: Mapped[int] = mapped_column(default=0)
     classes: Mapped[int] = mapped_column(default=0)
+
+
+class ClassCount(Base):
+    """A class's live size, kept on write by schoolhub.accounts.counts (in the same transaction): the
+    current memberships of active accounts in the class (what classes_with_sizes shows)."""
+
+    __tablename__ = "class_counts"
+    __table_args__ = (CheckConstraint("students >= 0", name="not_negative"),)
+
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_classes.id", ondelete="CASCADE"), primary_key=True)
+    students: Mapped[int] = mapped_column(default=0)

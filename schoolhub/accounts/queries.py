@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
-from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
+from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
 from schoolhub.db import generic_plan
 from schoolhub.pagination import Listing
 from schoolhub.textfold import fold
@@ -73,12 +73,11 @@ def _forget_schools_under(session: Session, *_args) -> None:
 
 
 def _classes_with_sizes(open_only: bool) -> Select:
-    size = (select(func.count(Membership.id)).join(User, User.id == Membership.user_id)
-            .where(Membership.class_id == SchoolClass.id, Membership.ended_on.is_(None),
-                   User.is_active_account.is_(True))
-            .correlate(SchoolClass).scalar_subquery())
-    return (select(SchoolClass, size).where(SchoolClass.school_id.in_(bindparam("ids", expanding=True)),
-                                            *([SchoolClass.is_active.is_(True)] if open_only else []))
+    # The sizes are kept on write (class_counts, accounts.counts): counting each class's memberships here
+    # read every student of the school and their account, 1 ms for a school of 400 at the province preset.
+    return (select(SchoolClass, ClassCount.students).outerjoin(ClassCount, ClassCount.class_id == SchoolClass.id)
+            .where(SchoolClass.school_id.in_(bindparam("ids", expanding=True)),
+                   *([SchoolClass.is_active.is_(True)] if open_only else []))
             .order_by(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name))
 
 

@@ -215,6 +215,7 @@ def seed(run: ScaleRun) -> None:
             for uid, m in zip(user_ids, memberships, strict=True) if m is not None]
     run.insert_rows(Membership.__table__, rows, total=len(rows), label="memberships")
     counts.recount(db.connection())  # Core inserts bypass the counters kept on write
+    counts.recount_classes(db.connection())
     db.commit()
     by_role: dict[Role, list[tuple[int, int]]] = {}
     for uid, m in zip(user_ids, memberships, strict=True):

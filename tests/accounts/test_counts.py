@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from schoolhub.accounts import counts, queries, services
-from schoolhub.accounts.models import OrgUnit, Role, UnitCount
+from schoolhub.accounts.models import ClassCount, OrgUnit, Role, SchoolClass, UnitCount
 
 
 def _kept(db) -> dict:
@@ -16,8 +16,17 @@ def _recounted(db) -> dict:
     return {row[0]: tuple(row[1:]) for row in db.execute(counts.counting_select(select(OrgUnit.id)))}
 
 
+def _kept_sizes(db) -> dict:
+    return dict(db.execute(select(ClassCount.class_id, ClassCount.students)).all())
+
+
+def _recounted_sizes(db) -> dict:
+    return dict(db.execute(counts.class_counting_select(select(SchoolClass.id))).all())
+
+
 def test_counters_follow_every_change(world, factory, db, app):
     assert _kept(db) == _recounted(db)
+    assert _kept_sizes(db) == _recounted_sizes(db) and _kept_sizes(db)[world.school_class.id] == 1
     with app.app_context():
         extra = [factory.user(Role.STUDENT, world.school, school_class=world.school_class) for _ in range(3)]
         teacher = factory.user(Role.TEACHER, world.school)
@@ -34,6 +43,11 @@ def test_counters_follow_every_change(world, factory, db, app):
         factory.user(Role.TEACHER, new_school)
     db.commit()
     assert _kept(db) == _recounted(db)
+    assert _kept_sizes(db) == _recounted_sizes(db)
+    classes, sizes = queries.classes_with_sizes(db, [world.school, world.other_school])
+    # 7A: Khoa and the third new student (the first left, the second moved to 8B); 8B: one; the other
+    # school's 7A closed with its one student still in it.
+    assert (sizes[world.school_class.id], sizes[klass.id], sizes[world.other_class.id]) == (2, 1, 1)
     got = queries.school_counts(db, [world.school.id, world.other_school.id, new_school.id])
     # THCS-A: 1 + 3 students, one left: 3; teachers: the colleague and the new one back, Lê Bảo Yến moved away.
     assert (got[world.school.id].students, got[world.school.id].teachers, got[new_school.id].teachers) == (3, 2, 1)
@@ -52,3 +66,28 @@ def test_a_failed_flush_counts_nothing(world, factory, db, app):
         db.add(Membership(user_id=world.admin.id, unit_id=world.school.id, role=Role.SCHOOL_ADMIN))
         db.flush()
     assert _kept(db) == before == _recounted(db)
+    assert _kept_sizes(db) == _recounted_sizes(db)
+
+
+def test_class_sizes_follow_moves_departures_and_accounts(world, factory, db, app):
+    with app.app_context():
+        klass = services.create_class(db, world.admin, world.school, name="7B", grade=7, school_year="2025-2026")
+        db.commit()
+        assert _kept_sizes(db)[klass.id] == 0  # a new class has its row at once
+        pupils = [factory.user(Role.STUDENT, world.school, school_class=klass) for _ in range(4)]
+        services.update_user(db, world.admin, pupils[0], full_name=pupils[0].full_name, school_class=world.school_class)
+        services.set_user_active(db, world.admin, pupils[1], False)
+        services.end_membership(db, world.admin, pupils[2].memberships[0])
+        db.commit()  # the fourth stays
+    assert _kept_sizes(db) == _recounted_sizes(db)
+    assert (_kept_sizes(db)[klass.id], _kept_sizes(db)[world.school_class.id]) == (1, 2)
+    with app.app_context():
+        services.set_user_active(db, world.admin, pupils[1], True)  # back, in the class they never left
+        db.commit()
+    assert _kept_sizes(db)[klass.id] == 2 and _kept_sizes(db) == _recounted_sizes(db)
+    # A class counted nowhere (rows written around the counters) is counted from its rows on its next change.
+    db.execute(ClassCount.__table__.delete().where(ClassCount.class_id == klass.id))
+    with app.app_context():
+        factory.user(Role.STUDENT, world.school, school_class=klass)
+        db.commit()
+    assert _kept_sizes(db)[klass.id] == 3 and _kept_sizes(db) == _recounted_sizes(db)
