@@ -70,16 +70,17 @@ def language():
 _ID_MARK = 987654321  # stands for an id in a link pattern: nine digits, found nowhere else in a path
 
 
-def id_link(endpoint: str, **ids: int) -> str:
+def id_link(endpoint: str, _external: bool = False, **ids: int) -> str:
     """url_for(endpoint, **ids) for integer ids, from one url_for per request, endpoint and argument
     names: a list of 25 rows with three links each otherwise asks the router 75 times (a few tenths of
     a millisecond). The pattern holds a mark per id, replaced by the id's digits."""
     patterns = g.setdefault("_id_links", {})
-    key = (endpoint, *ids)
+    key = (endpoint, _external, *ids)
     found = patterns.get(key)
     if found is None:
         marks = {name: str(_ID_MARK + i) for i, name in enumerate(ids)}
-        found = patterns[key] = (url_for(endpoint, **{name: int(mark) for name, mark in marks.items()}), marks)
+        link = url_for(endpoint, _external=_external, **{name: int(mark) for name, mark in marks.items()})
+        found = patterns[key] = (link, marks)
     link, marks = found
     for name, value in ids.items():
         link = link.replace(marks[name], str(int(value)), 1)

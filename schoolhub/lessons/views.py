@@ -24,6 +24,7 @@ from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
 from schoolhub.db import generic_plan, get_session, record_quietly
 from schoolhub.lessons import queries, services
+from schoolhub.lessons.cards import ENTRY_COLUMNS
 from schoolhub.lessons.forms import CopyForm
 from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
 from schoolhub.lessons.policy import core_scope_for, lesson_schools
@@ -244,17 +245,18 @@ def readers(lesson_id: int):
     return render_template("lessons/readers.html", lesson=lesson, counts=counts, roles=ROLE_ORDER)
 
 
-# The rendered body only: not its Markdown source nor the two search texts (about 3 KB each). Built once.
-_FEED = generic_plan(select(Lesson).where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
-         .options(defer(Lesson.body), defer(Lesson.search_folded), defer(Lesson.search_exact),
-                  joinedload(Lesson.school).load_only(OrgUnit.name), joinedload(Lesson.author).load_only(User.full_name))
-         .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))
+# What the entries show (lessons.cards.ENTRY_COLUMNS): the rendered body, not its Markdown source nor the two
+# search texts (about 3 KB each), as rows rather than ORM lessons. Built once.
+_FEED = generic_plan(select(*ENTRY_COLUMNS).outerjoin(OrgUnit, OrgUnit.id == Lesson.school_id)
+                     .outerjoin(User, User.id == Lesson.author_id)
+                     .where(Lesson.status == LessonStatus.PUBLISHED, Lesson.visibility == Visibility.PUBLIC)
+                     .order_by(Lesson.published_at.desc(), Lesson.id.desc()).limit(30))
 
 
 @bp.route("/feed.atom")
 def feed():
     """Atom feed of the latest public lessons (for the commune's website)."""
-    lessons = list(get_session().scalars(_FEED))
+    lessons = list(get_session().execute(_FEED))
     response = make_response(render_template("lessons/feed.xml", lessons=lessons, now=utcnow()))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
