@@ -33,13 +33,8 @@ def staff_schools(db, user) -> dict | None:
     schools = policy.units_where(user, VIEW_ROSTER)
     if not schools:
         return None
-    classes, sizes = queries.classes_with_sizes(db, schools, open_only=True)
-    return {
-        "staff_schools": schools,
-        "counts": queries.school_counts(db, [s.id for s in schools]),
-        "school_classes": classes,
-        "class_sizes": sizes,
-    }
+    counts, classes, sizes = queries.counts_and_classes(db, schools, open_only=True)
+    return {"staff_schools": schools, "counts": counts, "school_classes": classes, "class_sizes": sizes}
 
 
 def own_class(db, user) -> dict | None:

@@ -100,6 +100,42 @@ def classes_with_sizes(session: Session, schools: list[OrgUnit], *,
     return classes, sizes
 
 
+def counts_and_classes(session: Session, schools: list[OrgUnit], *, open_only: bool = False
+                       ) -> tuple[dict[int, SchoolCounts], dict[int, list[SchoolClass]], dict[int, int]]:
+    """school_counts and classes_with_sizes of the schools together, in one statement (the staff's home
+    page shows both: one statement fewer is a round trip and its Python, about a third of a millisecond)."""
+    counts = {school.id: SchoolCounts() for school in schools}
+    classes: dict[int, list[SchoolClass]] = {school.id: [] for school in schools}
+    sizes: dict[int, int] = {}
+    if not schools:
+        return counts, classes, sizes
+    for row in session.execute(_COUNTS_AND_CLASSES[open_only], {"ids": list(counts)}):
+        if row.teachers is not None:
+            counts[row.unit_id] = SchoolCounts(teachers=row.teachers, classes=row.classes, students=row.students,
+                                               admins=row.admins)
+        if row.SchoolClass is not None:
+            classes[row.unit_id].append(row.SchoolClass)
+            if row.size:
+                sizes[row.SchoolClass.id] = row.size
+    return counts, classes, sizes
+
+
+def _counts_and_classes(open_only: bool) -> Select:
+    # From the schools themselves: a school without a counters row or without a class still has its row.
+    return (select(OrgUnit.id.label("unit_id"), UnitCount.teachers, UnitCount.classes, UnitCount.students,
+                   UnitCount.admins, SchoolClass, ClassCount.students.label("size"))
+            .select_from(OrgUnit)
+            .outerjoin(UnitCount, UnitCount.unit_id == OrgUnit.id)
+            .outerjoin(SchoolClass, and_(SchoolClass.school_id == OrgUnit.id,
+                                         *([SchoolClass.is_active.is_(True)] if open_only else [])))
+            .outerjoin(ClassCount, ClassCount.class_id == SchoolClass.id)
+            .where(OrgUnit.id.in_(bindparam("ids", expanding=True)))
+            .order_by(OrgUnit.id, SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name))
+
+
+_COUNTS_AND_CLASSES = {open_only: generic_plan(_counts_and_classes(open_only)) for open_only in (False, True)}
+
+
 def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
                school_year: str | None = None) -> list[SchoolClass]:
     """A school's classes (optionally of one school year), newest year first, then by grade and name."""

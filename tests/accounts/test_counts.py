@@ -91,3 +91,22 @@ def test_class_sizes_follow_moves_departures_and_accounts(world, factory, db, ap
         factory.user(Role.STUDENT, world.school, school_class=klass)
         db.commit()
     assert _kept_sizes(db)[klass.id] == 3 and _kept_sizes(db) == _recounted_sizes(db)
+
+
+def test_counts_and_classes_in_one_statement_agree_with_the_two_it_replaces(world, factory, db, app, count_queries):
+    with app.app_context():
+        closed = services.create_class(db, world.admin, world.school, name="9C", grade=9, school_year="2025-2026")
+        services.update_class(db, world.admin, closed, name="9C", grade=9, is_active=False)
+        empty_school = factory.school(world.commune, name="Trường Mầm non Chưa Lớp")
+        factory.user(Role.STUDENT, world.school, school_class=world.school_class)
+        db.commit()
+    schools = [world.school, world.other_school, empty_school]
+    for open_only in (False, True):
+        with count_queries() as n:
+            counts, classes, sizes = queries.counts_and_classes(db, schools, open_only=open_only)
+        assert len(n) == 1
+        assert counts == queries.school_counts(db, [s.id for s in schools])
+        assert (classes, sizes) == queries.classes_with_sizes(db, schools, open_only=open_only)
+    assert classes[empty_school.id] == [] and counts[empty_school.id] == queries.SchoolCounts()
+    assert [c.name for c in queries.counts_and_classes(db, [world.school])[1][world.school.id]] == ["7A", "9C"]  # the newest school year first
+    assert sizes[world.school_class.id] == 2
