@@ -34,6 +34,4 @@ def school_informed(db, user) -> dict | None:
     schools = policy.units_where(user, VIEW_CONFIRMATIONS)
     if not schools:
         return None
-    figures = queries.informed_by_school(db, [s.id for s in schools])
-    return {"school_informed": [(school, figures[school.id], queries.core_confirmation_counts(db, school))
-                                for school in schools]}
+    return {"school_informed": [(school, *queries.school_informed(db, school)) for school in schools]}

@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -598,6 +599,28 @@ def _core_confirmation_counts(school: OrgUnit) -> Select:
     return generic_plan(select(Lesson.id, Lesson.title, confirmed.label("confirmed"))
                         .where(core_lessons_for_teachers_of(school))
                         .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
+
+
+def school_informed(session: Session, school: OrgUnit) -> tuple[Informed, list]:
+    """informed_by_school and core_confirmation_counts of one school, in one statement (the admin's home
+    shows both): the school's figure, and its core lessons as rows of (id, title, confirmed)."""
+    stmt = shared_clause("school_informed", teachers_of(school), lambda _: _school_informed(school))
+    rows = list(session.execute(stmt))
+    figure = Informed(informed=int(rows[0].informed), teachers=int(rows[0].teachers))
+    return figure, [row for row in rows if row.id is not None]
+
+
+def _school_informed(school: OrgUnit) -> Select:
+    teachers = _active_teachers().where(Membership.unit_id == school.id).subquery()
+    figure = select(func.count(func.distinct(teachers.c.user_id)).label("teachers"),
+                    func.count(func.distinct(teachers.c.informed_id)).label("informed")).subquery()
+    lessons = (_core_confirmation_counts(school).add_columns(Lesson.published_at).order_by(None)
+               .subquery("core"))
+    # The figure's one row, joined to every core lesson (none: the row alone, its lesson columns NULL).
+    return generic_plan(select(figure.c.teachers, figure.c.informed, lessons.c.id, lessons.c.title,
+                               lessons.c.confirmed)
+                        .select_from(figure).outerjoin(lessons, true())
+                        .order_by(lessons.c.published_at.desc(), lessons.c.id.desc()))
 
 
 def core_unconfirmed_select(user) -> Select:

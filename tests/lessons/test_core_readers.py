@@ -113,3 +113,27 @@ def test_a_failed_flush_counts_nothing(world, factory, db, app):
             db.add(LessonRead(lesson_id=core.id, user_id=world.teacher.id, confirmed_at=core.created_at))
             db.flush()
         assert _kept(db) == before == _recounted(db)
+
+
+def test_the_school_informed_figure_and_lessons_in_one_statement_agree_with_the_two(world, factory, db, app,
+                                                                                    count_queries):
+    from schoolhub.lessons import queries
+
+    assert queries.school_informed(db, world.school) == (queries.informed_by_school(db, [world.school.id])[
+        world.school.id], [])  # no core lesson yet: the figure alone
+    older = factory.lesson(world.school, world.teacher, title="Cũ hơn", is_core=True)
+    newer = factory.lesson(world.school, world.teacher, title="Mới hơn", is_core=True)
+    factory.lesson(world.other_school, world.other_teacher, title="Trường khác", is_core=True, visibility="school")
+    with app.test_request_context():
+        from schoolhub.lessons import services
+
+        services.confirm_read(db, world.teacher, older)
+    db.commit()
+    with count_queries() as statements:
+        figure, lessons = queries.school_informed(db, world.school)
+    assert len(statements) == 1
+    assert figure == queries.informed_by_school(db, [world.school.id])[world.school.id]
+    assert [(row.id, row.title, row.confirmed) for row in lessons] == [
+        tuple(row) for row in queries.core_confirmation_counts(db, world.school)]
+    assert [(row.title, row.confirmed) for row in lessons][:2] == [("Mới hơn", 0), ("Cũ hơn", 1)]
+    assert newer.id in [row.id for row in lessons]
