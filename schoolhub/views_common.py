@@ -150,6 +150,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["options"] = select_options
     app.jinja_env.globals["site_header"] = site_header
+    app.jinja_env.globals["id_link"] = id_link
 
     @app.context_processor
     def _helpers():

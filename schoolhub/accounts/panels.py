@@ -15,8 +15,11 @@ def commune_schools(db, user) -> dict | None:
     communes = policy.units_where(user, MANAGE_SCHOOLS)
     if not communes:
         return None
-    listed = [(commune, queries.schools_under(db, commune)) for commune in communes]
-    counts = queries.school_counts(db, [s.id for _c, schools in listed for s in schools])
+    listed, counts = [], {}
+    for commune in communes:
+        schools, of_commune = queries.schools_and_counts(db, commune)
+        listed.append((commune, schools))
+        counts.update(of_commune)
     totals = {
         commune.id: queries.SchoolCounts(
             teachers=sum(counts[s.id].teachers for s in schools if s.is_active),

@@ -110,3 +110,21 @@ def test_counts_and_classes_in_one_statement_agree_with_the_two_it_replaces(worl
     assert classes[empty_school.id] == [] and counts[empty_school.id] == queries.SchoolCounts()
     assert [c.name for c in queries.counts_and_classes(db, [world.school])[1][world.school.id]] == ["7A", "9C"]  # the newest school year first
     assert sizes[world.school_class.id] == 2
+
+
+def test_schools_and_counts_in_one_statement_agree_with_the_two_it_replaces(world, factory, db, app, count_queries):
+    with app.app_context():
+        closed = factory.school(world.commune, name="Trường Tiểu học Đã Đóng")
+        closed.is_active = False
+        factory.user(Role.TEACHER, closed)
+        db.commit()
+    with count_queries() as statements:
+        schools, counts = queries.schools_and_counts(db, world.commune)
+        again = queries.schools_under(db, world.commune)  # known for the rest of the transaction
+    assert len(statements) == 1 and again == schools
+    db.commit()  # a new transaction asks again
+    assert schools == queries.schools_under(db, world.commune)
+    assert counts == queries.school_counts(db, [s.id for s in schools])
+    assert [s.name for s in schools] == sorted(s.name for s in schools) and closed in schools
+    assert counts[closed.id].teachers == 1
+    assert queries.schools_and_counts(db, world.other_commune)[0] == queries.schools_under(db, world.other_commune)
