@@ -401,12 +401,29 @@ def newest(user) -> Select:
             .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
 
 
-def lesson_list(session: Session, user) -> Page:
+def lesson_list(session: Session, user, total: int | None = None) -> Page:
     """The requested page of every published lesson the user may read, in list order, with its exact
-    count (kept on write). The statements are built once per process and principal."""
+    count (kept on write; `total` when the caller read it already, from lesson_shelf). The statements
+    are built once per process and principal."""
     page_stmt = shared_clause("lesson_list", user, lambda u: generic_plan(paged(_cards(*_search_parts(u)))))
+    total = published_count(session, user) if total is None else total
     # With the total known, paginate counts nothing: the page statement is all it runs.
-    return paginate(session, page_stmt, total=published_count(session, user), page_stmt=page_stmt, scalars=False)
+    return paginate(session, page_stmt, total=total, page_stmt=page_stmt, scalars=False)
+
+
+def lesson_shelf(session: Session, user) -> tuple[list[tuple[int, str]], dict[int, int]]:
+    """schools_with_lessons and published_count together, in one statement (the lesson list shows both):
+    the schools' (id, name) for the filter, by name, and how many published lessons of each the user
+    may read (their sum is the list's count; a school absent has none)."""
+    rows = list(session.execute(shared_clause("lesson_shelf", user, _lesson_shelf)))
+    return [(row.id, row.name) for row in rows], {row.id: int(row.readable) for row in rows}
+
+
+def _lesson_shelf(user) -> Select:
+    readable = readable_of_school(user)
+    return generic_plan(select(OrgUnit.id, OrgUnit.name, readable.label("readable"))
+                        .join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
+                        .where(readable > 0).order_by(OrgUnit.name_folded))
 
 
 def schools_with_lessons(session: Session, user) -> list:

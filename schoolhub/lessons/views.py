@@ -84,16 +84,18 @@ def index():
     """Published lessons the visitor may read: accent-insensitive search, filters, pages."""
     db = get_session()
     filters = _filters()
+    # The school filter's choices and how many lessons of each the reader may read (kept on write).
+    schools, readable = queries.lesson_shelf(db, current_user)
     if queries.ranks(filters["q"]):  # ranked by relevance: counted and paged in one statement
         page = queries.search_page(db, current_user, **filters)
     elif not (filters["topic"] or filters["subject"] or filters["school_id"]) and filters["grade"] is None:
-        page = queries.lesson_list(db, current_user)  # nothing narrows it (grade 0 does: pre-school)
+        # Nothing narrows it (grade 0 does: pre-school): its count is every school's.
+        page = queries.lesson_list(db, current_user, total=sum(readable.values()))
     else:
-        # Nothing but the school narrows the list: its exact count is kept on write (school_lessons).
+        # Nothing but the school narrows the list: its exact count is that school's.
         narrowed = filters["topic"] or filters["subject"] or filters["grade"] is not None
-        total = None if narrowed else queries.published_count(db, current_user, filters["school_id"])
+        total = None if narrowed else readable.get(filters["school_id"], 0)
         page = paginate(db, queries.search(current_user, **filters), total=total)
-    schools = queries.schools_with_lessons(db, current_user)
     return render_template("lessons/index.html", page=page, filters=filters, schools=schools, mine=False,
                            can_write=bool(lesson_schools(current_user)))
 

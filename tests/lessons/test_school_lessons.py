@@ -151,3 +151,25 @@ def test_a_lesson_changed_by_another_request_since_it_was_loaded_counts_once(the
         lesson.status = LessonStatus.ARCHIVED  # the second request, from what it loaded
         db.flush()
         assert _kept(db) == _recounted(db) == {}
+
+
+def test_the_shelf_in_one_statement_agrees_with_the_school_choices_and_counts(world, factory, db, app, count_queries):
+    from schoolhub.lessons import queries
+
+    factory.lesson(world.school, world.teacher, title="Trong xã", visibility="commune")
+    factory.lesson(world.school, world.teacher, title="Trong trường", visibility="school")
+    factory.lesson(world.other_school, world.other_teacher, title="Công khai", visibility="public")
+    factory.lesson(world.other_school, world.other_teacher, title="Nháp", status="draft")
+    for user in (world.teacher, world.other_teacher, world.student, world.officer, world.outsider):
+        with app.test_request_context():
+            list(user.memberships)  # loaded, as for the request's user
+            with count_queries() as statements:
+                schools, readable = queries.lesson_shelf(db, user)
+            assert len(statements) == 1
+            assert schools == [tuple(row) for row in queries.schools_with_lessons(db, user)]
+            assert sum(readable.values()) == queries.published_count(db, user)
+            for school in (world.school, world.other_school):
+                assert readable.get(school.id, 0) == queries.published_count(db, user, school.id)
+    with app.test_request_context():
+        assert queries.lesson_shelf(db, world.outsider)[1] == {world.other_school.id: 1}  # the public one only
+        assert queries.lesson_shelf(db, world.teacher)[1] == {world.school.id: 2, world.other_school.id: 1}
