@@ -198,14 +198,17 @@ def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: st
 
 
 def schools_of(commune: OrgUnit, q: str = "") -> tuple[Listing, dict]:
-    """The commune's schools matching a name or code, open ones first, by name: the list's statements
-    (built once per shape) and the values they take."""
+    """The commune's schools matching a name or code, open ones first, by name, each with its counters
+    (rows of OrgUnit, teachers, classes, students, admins; paginate with scalars=False): the list's
+    statements (built once per shape) and the values they take."""
     return _SCHOOLS_OF[bool(q)], {"commune_id": commune.id, "name": f"%{_like_escape(fold(q))}%",
                                   "code": f"%{_like_escape(q)}%"}
 
 
 def _schools_of(named: bool) -> Listing:
-    stmt = select(OrgUnit).where(OrgUnit.parent_id == bindparam("commune_id"), OrgUnit.kind == UnitKind.SCHOOL)
+    stmt = (select(OrgUnit, UnitCount.teachers, UnitCount.classes, UnitCount.students, UnitCount.admins)
+            .outerjoin(UnitCount, UnitCount.unit_id == OrgUnit.id)
+            .where(OrgUnit.parent_id == bindparam("commune_id"), OrgUnit.kind == UnitKind.SCHOOL))
     if named:
         stmt = stmt.where(or_(OrgUnit.name_folded.like(bindparam("name"), escape="\\"),
                               OrgUnit.code.ilike(bindparam("code"), escape="\\")))

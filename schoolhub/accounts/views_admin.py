@@ -41,8 +41,11 @@ def schools(commune_id: int):
     db = get_session()
     q = request.args.get("q", "").strip()[:100]
     listing, params = queries.schools_of(commune, q)
-    page = paginate(db, listing, params=params)
-    counts = queries.school_counts(db, [s.id for s in page.items])
+    page = paginate(db, listing, params=params, scalars=False)
+    counts = {row.OrgUnit.id: queries.SchoolCounts(teachers=row.teachers or 0, classes=row.classes or 0,
+                                                   students=row.students or 0, admins=row.admins or 0)
+              for row in page.items}
+    page.items = [row.OrgUnit for row in page.items]
     admins = queries.admins_of(db, [s.id for s in page.items])
     return render_template("admin/schools.html", commune=commune, page=page, counts=counts, admins=admins, q=q)
 
