@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
 from schoolhub.db import generic_plan
-from schoolhub.pagination import Listing
+from schoolhub.pagination import Listing, counted, paged
 from schoolhub.textfold import fold
 
 
@@ -236,7 +236,14 @@ def _people(of_class: bool, named: bool) -> Listing:
         stmt = stmt.where(or_(User.name_folded.like(bindparam("name"), escape="\\"),
                               User.username.like(bindparam("username"), escape="\\")))
     stmt = stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id)
-    return Listing.of(stmt if named else generic_plan(stmt))  # a name's LIKE keeps its value's plan
+    if named:
+        return Listing.of(stmt)  # a name's LIKE keeps its value's plan
+    # Without a name to match, the count needs the memberships alone: every one has its user (a foreign
+    # key), and counting through the join read each of a school's 500 students' rows as well.
+    members = select(Membership.id).where(
+        Membership.unit_id == bindparam("school_id"), Membership.role == bindparam("role", type_=Membership.role.type),
+        Membership.ended_on.is_(None), *([Membership.class_id == bindparam("class_id")] if of_class else []))
+    return Listing(count=counted(generic_plan(members)), page=paged(generic_plan(stmt)))
 
 
 _PEOPLE = {(of_class, named): _people(of_class, named) for of_class in (False, True) for named in (False, True)}

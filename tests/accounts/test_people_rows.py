@@ -97,3 +97,22 @@ def test_hostile_names_and_usernames_are_shown_as_text(world, factory, login_as)
     assert "<script>alert(1)" not in html and "<b>7A</b>" not in html
     [row] = rows(response)
     assert row["name"] == "<script>alert(1)</script>" and row["Lớp"] == "<b>7A</b>"
+
+
+def test_the_count_takes_every_current_student_deactivated_too_and_follows_the_class(world, factory, login_as, db):
+    other = factory.school_class(world.school, "8B", 8)
+    for n in range(3):
+        factory.user(Role.STUDENT, world.school, full_name=f"Trần Văn {n}", school_class=other)
+    world.student.is_active_account = False  # still on the list, marked
+    db.commit()
+    client = login_as(world.admin)
+
+    def shown(path):
+        page = client.get(path).get_data(as_text=True)
+        tree = lxml.html.fromstring(page)
+        return tree.xpath("//main//p[@class='muted']")[0].text_content(), len(rows(client.get(path)))
+
+    assert shown(f"/schools/{world.school.id}/students") == ("4 người", 4)
+    assert shown(f"/schools/{world.school.id}/students?class_id={other.id}") == ("3 người", 3)
+    assert shown(f"/schools/{world.school.id}/students?class_id={world.school_class.id}") == ("1 người", 1)
+    assert shown(f"/schools/{world.school.id}/students?q=tran") == ("3 người", 3)
