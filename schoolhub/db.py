@@ -351,6 +351,16 @@ def _only_read(session: Session) -> bool:
     return session.connection().info.get(WROTE) is False
 
 
+def read_rows(session: Session, stmt, params: dict | None = None):
+    """The rows of a select of columns (no ORM entities), run on the session's connection and transaction
+    without the ORM's execution layer: about 70 µs less a statement, on every page's to-do badge and
+    figures (measured at the province preset). Pending changes are flushed first, as session.execute
+    would (autoflush)."""
+    if session.autoflush and not session._is_clean():
+        session.flush()
+    return session.connection().execute(stmt, params or {})
+
+
 def end_session(session: Session, failed: bool = False) -> None:
     """End a request's session. A transaction that only read ends with COMMIT, which for its data is
     the same as ROLLBACK, because psycopg forgets every prepared statement of the connection on

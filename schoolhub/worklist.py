@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from schoolhub import policy
-from schoolhub.db import generic_plan, get_session
+from schoolhub.db import generic_plan, get_session, read_rows
 from schoolhub.domains import registry
 
 
@@ -106,7 +106,7 @@ def items_for(user) -> list[WorkItem]:
     asked, stmt = _questions(user)
     items: list[WorkItem] = []
     if stmt is not None:
-        row = list(get_session().execute(stmt).one())
+        row = list(read_rows(get_session(), stmt).one())
         for pending in asked:
             n = int(row.pop(0) or 0)
             target = row.pop(0) if pending.target is not None else None

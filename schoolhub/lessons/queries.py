@@ -29,7 +29,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
-from schoolhub.db import generic_plan
+from schoolhub.db import generic_plan, read_rows
 from schoolhub.lessons.cards import CARD_COLUMNS
 from schoolhub.lessons.labels import Named, named_in
 from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus, SchoolLessons
@@ -293,7 +293,7 @@ def search_page(session: Session, user, **filters) -> Page:
     if not ids and page > 1:
         return _sorted_page(session, user, **filters)  # past the end: shows the last page
     # Always run, even for no lesson, so a search costs the same statements whatever it finds.
-    lessons = {lesson.id: lesson for lesson in session.execute(_CARDS, {"ids": ids})}
+    lessons = {lesson.id: lesson for lesson in read_rows(session, _CARDS, {"ids": ids})}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
     return Page(items=[lessons[i] for i in ids if i in lessons], page=page, per_page=per_page, total=total,
@@ -389,7 +389,7 @@ def _sorted_page(session: Session, user, **filters) -> Page:
 def newest_few(session: Session, user, limit: int) -> list:
     """The first `limit` rows of newest(user); the statement is built once per process and principal."""
     stmt = shared_clause("newest", user, lambda u: generic_plan(newest(u).limit(bindparam("newest_limit"))))
-    return list(session.execute(stmt, {"newest_limit": limit}))
+    return list(read_rows(session, stmt, {"newest_limit": limit}))
 
 
 def newest(user) -> Select:
@@ -415,7 +415,7 @@ def lesson_shelf(session: Session, user) -> tuple[list[tuple[int, str]], dict[in
     """schools_with_lessons and published_count together, in one statement (the lesson list shows both):
     the schools' (id, name) for the filter, by name, and how many published lessons of each the user
     may read (their sum is the list's count; a school absent has none)."""
-    rows = list(session.execute(shared_clause("lesson_shelf", user, _lesson_shelf)))
+    rows = list(read_rows(session, shared_clause("lesson_shelf", user, _lesson_shelf)))
     return [(row.id, row.name) for row in rows], {row.id: int(row.readable) for row in rows}
 
 
@@ -457,7 +457,7 @@ def _published_count(user) -> Select:
 def reader_counts(session: Session, lesson: Lesson) -> dict[Role, tuple[int, int]]:
     """For each role: how many people holding it opened the lesson, and how many confirmed it."""
     return {Role(role): (int(read), int(confirmed))
-            for role, read, confirmed in session.execute(_READER_COUNTS, {"lesson_id": lesson.id})}
+            for role, read, confirmed in read_rows(session, _READER_COUNTS, {"lesson_id": lesson.id})}
 
 
 # Built once, their values as parameters (an "expanding" one for a list of ids): see accounts.queries.
@@ -513,7 +513,8 @@ def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[
     if not schools:
         return found, Informed()
     overall = Informed()
-    for unit_id, teachers, informed in session.execute(_INFORMED_IN_COMMUNE, {"ids": [school.id for school in schools]}):
+    for unit_id, teachers, informed in read_rows(session, _INFORMED_IN_COMMUNE,
+                                                 {"ids": [school.id for school in schools]}):
         figure = Informed(informed=int(informed or 0), teachers=int(teachers or 0))
         if unit_id is None:
             overall = figure
@@ -622,7 +623,7 @@ def school_informed(session: Session, school: OrgUnit) -> tuple[Informed, list]:
     """informed_by_school and core_confirmation_counts of one school, in one statement (the admin's home
     shows both): the school's figure, and its core lessons as rows of (id, title, confirmed)."""
     stmt = shared_clause("school_informed", teachers_of(school), lambda _: _school_informed(school))
-    rows = list(session.execute(stmt))
+    rows = list(read_rows(session, stmt))
     figure = Informed(informed=int(rows[0].informed), teachers=int(rows[0].teachers))
     return figure, [row for row in rows if row.id is not None]
 

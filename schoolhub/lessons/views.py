@@ -22,7 +22,7 @@ from schoolhub import attachments, policy
 from schoolhub.accounts.models import OrgUnit, User
 from schoolhub.accounts.vocab import ROLE_ORDER
 from schoolhub.clock import utcnow
-from schoolhub.db import generic_plan, get_session, record_quietly
+from schoolhub.db import generic_plan, get_session, read_rows, record_quietly
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.cards import ENTRY_COLUMNS
 from schoolhub.lessons.forms import CopyForm
@@ -258,7 +258,7 @@ _FEED = generic_plan(select(*ENTRY_COLUMNS).outerjoin(OrgUnit, OrgUnit.id == Les
 @bp.route("/feed.atom")
 def feed():
     """Atom feed of the latest public lessons (for the commune's website)."""
-    lessons = list(get_session().execute(_FEED))
+    lessons = list(read_rows(get_session(), _FEED))
     response = make_response(render_template("lessons/feed.xml", lessons=lessons, now=utcnow()))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
