@@ -6,6 +6,7 @@ the header's menu of their navigation entries.
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -68,6 +69,7 @@ def language():
 
 
 _ID_MARK = 987654321  # stands for an id in a link pattern: nine digits, found nowhere else in a path
+_MARKS = re.compile(r"98765432[0-9]")
 
 
 def id_link(endpoint: str, _external: bool = False, **ids: int) -> str:
@@ -82,9 +84,9 @@ def id_link(endpoint: str, _external: bool = False, **ids: int) -> str:
         link = url_for(endpoint, _external=_external, **{name: int(mark) for name, mark in marks.items()})
         found = patterns[key] = (link, marks)
     link, marks = found
-    for name, value in ids.items():
-        link = link.replace(marks[name], str(int(value)), 1)
-    return link
+    # One pass over the pattern: an id put in is never searched for the next mark.
+    digits = {mark: str(int(ids[name])) for name, mark in marks.items()}
+    return _MARKS.sub(lambda m: digits.get(m.group(0), m.group(0)), link)
 
 
 def nav_entries() -> list:

@@ -212,7 +212,7 @@ def _schools_of(named: bool) -> Listing:
     if named:
         stmt = stmt.where(or_(OrgUnit.name_folded.like(bindparam("name"), escape="\\"),
                               OrgUnit.code.ilike(bindparam("code"), escape="\\")))
-    stmt = stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name)
+    stmt = stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name, OrgUnit.id)  # the id: same-named schools keep their page
     return Listing.of(stmt if named else generic_plan(stmt))  # a name's LIKE keeps its value's plan
 
 

@@ -412,9 +412,10 @@ def lesson_list(session: Session, user, total: int | None = None) -> Page:
 
 
 def lesson_shelf(session: Session, user) -> tuple[list[tuple[int, str]], dict[int, int]]:
-    """schools_with_lessons and published_count together, in one statement (the lesson list shows both):
-    the schools' (id, name) for the filter, by name, and how many published lessons of each the user
-    may read (their sum is the list's count; a school absent has none)."""
+    """The school filter's choices and published_count of each, in one statement (the lesson list shows
+    both; read from the figures kept on write, school_lessons, one row per school, not from the lessons):
+    the schools owning a published lesson the user may read, as (id, name) by name, and how many of
+    their published lessons the user may read (their sum is the list's count; a school absent has none)."""
     rows = list(read_rows(session, shared_clause("lesson_shelf", user, _lesson_shelf)))
     return [(row.id, row.name) for row in rows], {row.id: int(row.readable) for row in rows}
 
@@ -424,20 +425,6 @@ def _lesson_shelf(user) -> Select:
     return generic_plan(select(OrgUnit.id, OrgUnit.name, readable.label("readable"))
                         .join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
                         .where(readable > 0).order_by(OrgUnit.name_folded))
-
-
-def schools_with_lessons(session: Session, user) -> list:
-    """Schools owning at least one published lesson the user may read (the school filter's choices):
-    rows of id and name, by name (a province's 300 schools as ORM objects cost more than the query).
-
-    Read from the figures kept on write (school_lessons, one row per school), not from the lessons.
-    """
-    return list(session.execute(shared_clause("schools_with_lessons", user, _schools_with_lessons)))
-
-
-def _schools_with_lessons(user) -> Select:
-    return generic_plan(select(OrgUnit.id, OrgUnit.name).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
-                        .where(readable_of_school(user) > 0).order_by(OrgUnit.name_folded))
 
 
 def published_count(session: Session, user, school_id: int | None = None) -> int:
@@ -597,15 +584,6 @@ def school_confirmations(session: Session, school: OrgUnit) -> tuple[list[User],
         for lesson in lessons]
 
 
-def core_confirmation_counts(session: Session, school: OrgUnit) -> list:
-    """Each core lesson the school's teachers are asked to confirm, newest first, with how many of its
-    active teachers confirmed it: rows of (id, title, confirmed), one statement (the admin's home, which
-    shows the figures only; school_confirmations names the people)."""
-    # Built once per school (its id and path are the key the clause of its lessons is kept under).
-    stmt = shared_clause("core_confirmation_counts", teachers_of(school), lambda _: _core_confirmation_counts(school))
-    return list(session.execute(stmt))
-
-
 def _core_confirmation_counts(school: OrgUnit) -> Select:
     teachers = (select(Membership.user_id).join(User, User.id == Membership.user_id)
                 .where(Membership.unit_id == school.id, Membership.role == Role.TEACHER,
@@ -620,8 +598,9 @@ def _core_confirmation_counts(school: OrgUnit) -> Select:
 
 
 def school_informed(session: Session, school: OrgUnit) -> tuple[Informed, list]:
-    """informed_by_school and core_confirmation_counts of one school, in one statement (the admin's home
-    shows both): the school's figure, and its core lessons as rows of (id, title, confirmed)."""
+    """informed_by_school of one school and each core lesson its teachers are asked to confirm, newest
+    first, with how many of its active teachers confirmed it, in one statement (the admin's home shows
+    both; school_confirmations names the people): the figure, and rows of (id, title, confirmed)."""
     stmt = shared_clause("school_informed", teachers_of(school), lambda _: _school_informed(school))
     rows = list(read_rows(session, stmt))
     figure = Informed(informed=int(rows[0].informed), teachers=int(rows[0].teachers))

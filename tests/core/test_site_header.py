@@ -78,3 +78,16 @@ def test_an_anonymous_visitor_gets_the_short_menu_with_a_token(client):
     assert links == ["/lessons", "/login"]
     assert header(response).xpath(".//a[@class='waiting-badge']") == []
     assert tokens(response)[0]
+
+
+def test_id_link_puts_each_id_in_its_own_place_whatever_its_digits(app):
+    from flask import url_for
+
+    from schoolhub.views_common import id_link
+
+    with app.test_request_context("/"):
+        for commune_id, school_id in ((1, 2), (9876543220, 7), (3, 987654321), (987654322, 987654321)):
+            assert id_link("admin.edit_school", commune_id=commune_id, school_id=school_id) == \
+                url_for("admin.edit_school", commune_id=commune_id, school_id=school_id)
+        assert id_link("lessons.view", _external=True, lesson_id=5) == url_for("lessons.view", lesson_id=5,
+                                                                              _external=True)

@@ -115,7 +115,7 @@ def test_a_failed_flush_counts_nothing(world, factory, db, app):
         assert _kept(db) == before == _recounted(db)
 
 
-def test_the_school_informed_figure_and_lessons_in_one_statement_agree_with_the_two(world, factory, db, app,
+def test_the_school_informed_figure_and_lessons_in_one_statement_agree_with_the_named_lists(world, factory, db, app,
                                                                                     count_queries):
     from schoolhub.lessons import queries
 
@@ -133,7 +133,8 @@ def test_the_school_informed_figure_and_lessons_in_one_statement_agree_with_the_
         figure, lessons = queries.school_informed(db, world.school)
     assert len(statements) == 1
     assert figure == queries.informed_by_school(db, [world.school.id])[world.school.id]
+    _teachers, per_lesson = queries.school_confirmations(db, world.school)
     assert [(row.id, row.title, row.confirmed) for row in lessons] == [
-        tuple(row) for row in queries.core_confirmation_counts(db, world.school)]
+        (c.lesson.id, c.lesson.title, len(c.confirmed)) for c in per_lesson]
     assert [(row.title, row.confirmed) for row in lessons][:2] == [("Mới hơn", 0), ("Cũ hơn", 1)]
     assert newer.id in [row.id for row in lessons]

@@ -149,9 +149,11 @@ def test_the_home_figures_per_lesson_are_the_names_page_counted(world, factory, 
     db.commit()
     teachers, per_lesson = queries.school_confirmations(db, world.school)
     listed = {c.lesson.id: len(c.confirmed) for c in per_lesson}
-    counted = {row.id: row.confirmed for row in queries.core_confirmation_counts(db, world.school)}
+    figure, rows = queries.school_informed(db, world.school)
+    counted = {row.id: row.confirmed for row in rows}
     assert counted == listed == {lesson.id: 1, older.id: 0}  # only world.teacher, of the two still teaching
-    assert [row.id for row in queries.core_confirmation_counts(db, world.school)] == [c.lesson.id for c in per_lesson]
+    assert [row.id for row in rows] == [c.lesson.id for c in per_lesson]
+    assert figure.teachers == len(teachers)
     home = _doc(login_as(world.admin).get("/")).text_content()
     assert f"1/{len(teachers)} đã xác nhận" in home and f"0/{len(teachers)} đã xác nhận" in home
 

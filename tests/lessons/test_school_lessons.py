@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from schoolhub.lessons import counts, queries
 from schoolhub.lessons import services as lesson_services
 from schoolhub.lessons.models import Lesson, LessonStatus, SchoolLessons, Visibility
+from schoolhub.textfold import fold
 
 
 def _kept(db) -> dict:
@@ -93,7 +94,7 @@ def test_school_choices_and_counts_agree_with_the_lessons_for_every_reader(scope
         for name, user in principals.items():
             readable = list(db.scalars(queries.search(user)))
             assert all(lesson.status == LessonStatus.PUBLISHED for lesson in readable), name
-            choices = {sid for sid, _name in queries.schools_with_lessons(db, user)}
+            choices = {sid for sid, _name in queries.lesson_shelf(db, user)[0]}
             assert choices == {lesson.school_id for lesson in readable}, name
             assert queries.published_count(db, user) == len(readable), name
             for sid in schools:
@@ -153,23 +154,26 @@ def test_a_lesson_changed_by_another_request_since_it_was_loaded_counts_once(the
         assert _kept(db) == _recounted(db) == {}
 
 
-def test_the_shelf_in_one_statement_agrees_with_the_school_choices_and_counts(world, factory, db, app, count_queries):
+def test_the_shelf_in_one_statement_agrees_with_the_lessons_each_reader_may_read(world, factory, db, app,
+                                                                                  count_queries):
     from schoolhub.lessons import queries
 
     factory.lesson(world.school, world.teacher, title="Trong xã", visibility="commune")
     factory.lesson(world.school, world.teacher, title="Trong trường", visibility="school")
     factory.lesson(world.other_school, world.other_teacher, title="Công khai", visibility="public")
     factory.lesson(world.other_school, world.other_teacher, title="Nháp", status="draft")
+    names = {world.school.id: world.school.name, world.other_school.id: world.other_school.name}
     for user in (world.teacher, world.other_teacher, world.student, world.officer, world.outsider):
         with app.test_request_context():
             list(user.memberships)  # loaded, as for the request's user
             with count_queries() as statements:
                 schools, readable = queries.lesson_shelf(db, user)
             assert len(statements) == 1
-            assert schools == [tuple(row) for row in queries.schools_with_lessons(db, user)]
+            lessons = list(db.scalars(queries.search(user)))
+            expected = {sid: sum(1 for lesson in lessons if lesson.school_id == sid) for sid in names}
+            assert readable == {sid: n for sid, n in expected.items() if n}
+            assert schools == sorted(((sid, names[sid]) for sid in readable), key=lambda pair: fold(pair[1]))
             assert sum(readable.values()) == queries.published_count(db, user)
-            for school in (world.school, world.other_school):
-                assert readable.get(school.id, 0) == queries.published_count(db, user, school.id)
     with app.test_request_context():
         assert queries.lesson_shelf(db, world.outsider)[1] == {world.other_school.id: 1}  # the public one only
         assert queries.lesson_shelf(db, world.teacher)[1] == {world.school.id: 2, world.other_school.id: 1}
