@@ -55,11 +55,9 @@ def overview(school_id: int):
     school = load_school(school_id)
     policy.require(policy.Action.VIEW_SCHOOL, school)
     db = get_session()
-    classes, sizes = queries.classes_with_sizes(db, [school])
-    return render_template(
-        "school/overview.html", school=school, classes=classes[school.id], sizes=sizes,
-        counts=queries.school_counts(db, [school.id])[school.id],
-    )
+    counts, classes, sizes = queries.counts_and_classes(db, [school])
+    return render_template("school/overview.html", school=school, classes=classes[school.id], sizes=sizes,
+                           counts=counts[school.id])
 
 
 @bp.route("/<int:school_id>/teachers")
