@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
@@ -60,9 +60,27 @@ class Provider:
 
 _KEPT = 512  # principals whose questions each app keeps (a few KB each)
 _LOCK = threading.Lock()
+# user id -> the key of their questions on their last page in this process (see joined_to)
+_LAST: OrderedDict = OrderedDict()
+_LAST_KEPT = 4096
 
 
-def _questions(user) -> tuple[list[Pending], object | None]:
+@dataclass
+class _Asked:
+    """A principal's questions, the statement asking them alone, and the user statements they were
+    joined to (see joined_to), each built once."""
+
+    pending: list[Pending]
+    stmt: object | None
+    columns: list = field(default_factory=list)
+    joined: dict = field(default_factory=dict)
+
+
+def _key(user) -> tuple:
+    return (policy.principal_key(user), request.script_root if has_request_context() else None)
+
+
+def _questions(user) -> _Asked:
     """The user's pending questions and the one statement asking them all, built once per app and
     principal (policy.principal_key) and reused.
 
@@ -71,7 +89,7 @@ def _questions(user) -> tuple[list[Pending], object | None]:
     statement) was most of the to-do badge's cost on every page.
     """
     kept: OrderedDict = current_app.extensions.setdefault("schoolhub.worklist", OrderedDict())
-    key = (policy.principal_key(user), request.script_root if has_request_context() else None)
+    key = _key(user)
     with _LOCK:
         found = kept.get(key)
         if found is not None:
@@ -82,39 +100,96 @@ def _questions(user) -> tuple[list[Pending], object | None]:
         units = policy.units_where(user, provider.action)
         if units:
             asked.extend(provider.pending(user, units))
-    stmt = None
-    if asked:
-        columns = []
-        for pending in asked:
-            columns.append(pending.count)
-            if pending.target is not None:
-                columns.append(pending.target)
-        stmt = generic_plan(select(*[c.label(f"w{i}") for i, c in enumerate(columns)]))
+    columns = []
+    for pending in asked:
+        columns.append(pending.count)
+        if pending.target is not None:
+            columns.append(pending.target)
+    columns = [c.label(f"w{i}") for i, c in enumerate(columns)]
+    found = _Asked(asked, generic_plan(select(*columns)) if columns else None, columns)
     with _LOCK:
-        kept[key] = (asked, stmt)
+        kept[key] = found
         while len(kept) > _KEPT:
             kept.popitem(last=False)
-    return asked, stmt
+    return found
+
+
+def _items(asked: list[Pending], answers: list) -> list[WorkItem]:
+    items: list[WorkItem] = []
+    for pending in asked:
+        n = int(answers.pop(0) or 0)
+        target = answers.pop(0) if pending.target is not None else None
+        if n:
+            url = pending.url(target) if callable(pending.url) else pending.url
+            items.append(WorkItem(pending.text(n), url, n))
+    return items
 
 
 def items_for(user) -> list[WorkItem]:
-    """Every to-do of the user, computed once per request in at most one statement."""
+    """Every to-do of the user, computed once per request in at most one statement (none when the
+    user's own statement asked them: see joined_to)."""
     if not policy.is_authenticated(user):
         return []
     if "work_items" in g:
         return g.work_items
-    asked, stmt = _questions(user)
+    asked = _questions(user)
     items: list[WorkItem] = []
-    if stmt is not None:
-        row = list(read_rows(get_session(), stmt).one())
-        for pending in asked:
-            n = int(row.pop(0) or 0)
-            target = row.pop(0) if pending.target is not None else None
-            if n:
-                url = pending.url(target) if callable(pending.url) else pending.url
-                items.append(WorkItem(pending.text(n), url, n))
+    answered = g.pop("work_answers", None)
+    if answered is not None and answered[0] is asked:
+        items = _items(asked.pending, list(answered[1]))
+    elif asked.stmt is not None:
+        items = _items(asked.pending, list(read_rows(get_session(), asked.stmt).one()))
     g.work_items = items
     return items
+
+
+def joined_to(stmt, user_id: int):
+    """`stmt`, the statement loading a user for a page, with their to-do questions as extra columns:
+    the layout's two questions (who is this, what waits for them) in one round trip.
+
+    The questions depend on the user's memberships, known only once the user is loaded: this asks the
+    ones of the user's last page in this process (their principal rarely changes between two pages).
+    Returns the statement and a token for `accept_joined`, which keeps the answers only when the loaded
+    user's principal is still the one asked for; else the badge asks its own statement as before.
+    Outside a GET (a page that writes may change what waits) the statement is returned as it is.
+    """
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return stmt, None
+    with _LOCK:
+        key = _LAST.get(user_id)
+    kept: OrderedDict = current_app.extensions.get("schoolhub.worklist", OrderedDict())
+    asked = kept.get(key) if key is not None else None
+    if asked is None or not asked.columns:
+        return stmt, None
+    return _joined(asked, stmt), key
+
+
+def _joined(asked: _Asked, stmt):
+    found = asked.joined.get(id(stmt))
+    if found is None:
+        joined = stmt.add_columns(*asked.columns)
+        joined._generate_cache_key()  # worked out once here (SQLAlchemy keeps it), not on the pages to come
+        found = asked.joined[id(stmt)] = (stmt, joined)
+    return found[1]
+
+
+def accept_joined(user, stmt, token, answers: list) -> None:
+    """After loading `user` with joined_to(stmt)'s statement: the answers (the row's columns past the user)
+    become this request's to-do items when the user's principal is the one they were asked for."""
+    if user is None or not has_request_context() or request.method not in ("GET", "HEAD"):
+        return
+    key = _key(user)
+    with _LOCK:
+        _LAST[user.id] = key
+        _LAST.move_to_end(user.id)
+        while len(_LAST) > _LAST_KEPT:
+            _LAST.popitem(last=False)
+    asked = _questions(user)
+    if token is not None and token == key:
+        # Worded when the page asks (items_for): wording needs the locale, which needs this user.
+        g.work_answers = (asked, tuple(answers))
+    elif asked.columns:
+        _joined(asked, stmt)  # the user's next page asks both at once
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
+from schoolhub import worklist
 from schoolhub.db import generic_plan
 from schoolhub.pagination import Listing, counted, paged
 from schoolhub.textfold import fold
@@ -305,9 +306,13 @@ def user_for_session(session: Session, user_id: str) -> User | None:
     raw_id, _, token = (user_id or "").partition(":")
     if small_int(raw_id) is None or not token:
         return None
-    user = session.scalars(_USER_FOR_SESSION, {"user_id": int(raw_id)}).unique().one_or_none()
+    # With the to-do badge's questions when they are known (worklist.joined_to): one round trip for both.
+    stmt, asked = worklist.joined_to(_USER_FOR_SESSION, int(raw_id))
+    row = session.execute(stmt, {"user_id": int(raw_id)}).unique().one_or_none()
+    user = row[0] if row is not None else None
     if user is None or not secrets.compare_digest(user.session_token, token):
         return None
+    worklist.accept_joined(user, _USER_FOR_SESSION, asked, row[1:])
     return user
 
 
