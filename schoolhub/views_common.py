@@ -135,8 +135,9 @@ def select_options(pairs, selected) -> Markup:
     One string built here rather than a template loop: a province's 300 schools in the lesson
     filter cost the page a few milliseconds as a loop, on every list and search. The same choices
     come back on every page (the schools a reader may read from, the topics in one language): each
-    string is kept for the next page that shows the same pairs with the same one selected."""
-    return _options(tuple((value, str(text)) for value, text in pairs), selected)
+    string is kept for the next page that shows the same pairs with the same one selected. A tuple is
+    taken as it is (its labels plain strings: the lesson shelf's), anything else is read into one."""
+    return _options(pairs if type(pairs) is tuple else tuple((value, str(text)) for value, text in pairs), selected)
 
 
 @functools.lru_cache(maxsize=256)

@@ -172,7 +172,7 @@ def test_the_shelf_in_one_statement_agrees_with_the_lessons_each_reader_may_read
             lessons = list(db.scalars(queries.search(user)))
             expected = {sid: sum(1 for lesson in lessons if lesson.school_id == sid) for sid in names}
             assert readable == {sid: n for sid, n in expected.items() if n}
-            assert schools == sorted(((sid, names[sid]) for sid in readable), key=lambda pair: fold(pair[1]))
+            assert list(schools) == sorted(((sid, names[sid]) for sid in readable), key=lambda pair: fold(pair[1]))
             assert sum(readable.values()) == queries.published_count(db, user)
     with app.test_request_context():
         assert queries.lesson_shelf(db, world.outsider)[1] == {world.other_school.id: 1}  # the public one only
