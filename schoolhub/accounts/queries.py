@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
-from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
 from schoolhub import worklist
+from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
 from schoolhub.db import generic_plan
 from schoolhub.pagination import Listing, counted, paged
 from schoolhub.textfold import fold
