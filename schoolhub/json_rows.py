@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Text
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ClauseList
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -26,7 +27,8 @@ class json_rows(FunctionElement):  # noqa: N801 (an SQL function, named like SQL
     _traverse_internals = [*FunctionElement._traverse_internals, ("order_by", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, *columns, order_by=None):
-        self.order_by = order_by
+        # One expression or several (a tuple), each may be .desc()
+        self.order_by = ClauseList(*order_by) if isinstance(order_by, tuple | list) else order_by
         super().__init__(*columns)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from schoolhub import worklist
 from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
 from schoolhub.db import generic_plan
-from schoolhub.pagination import Listing, counted, paged
+from schoolhub.pagination import Listing
 from schoolhub.textfold import fold
 
 
@@ -173,14 +173,6 @@ def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> 
     return list(session.scalars(stmt))
 
 
-def people_of(school: OrgUnit, role: Role, *, class_id: int | None = None, q: str = "") -> tuple[Listing, dict]:
-    """The people holding `role` at the school (a class's students), matching a name or username, active
-    first: the list's statements (built once per shape) and the values they take."""
-    params = {"school_id": school.id, "role": role, "class_id": class_id,
-              "name": f"%{_like_escape(fold(q))}%", "username": f"%{_like_escape(q.casefold())}%"}
-    return _PEOPLE[bool(class_id), bool(q)], params
-
-
 def schools_of(commune: OrgUnit, q: str = "") -> tuple[Listing, dict]:
     """The commune's schools matching a name or code, open ones first, by name, each with its counters
     (rows of OrgUnit, teachers, classes, students, admins; paginate with scalars=False): the list's
@@ -205,32 +197,6 @@ _SCHOOLS_OF = {named: _schools_of(named) for named in (False, True)}
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _people(of_class: bool, named: bool) -> Listing:
-    stmt = (
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == bindparam("school_id"), Membership.role == bindparam("role", type_=Membership.role.type),
-               Membership.ended_on.is_(None))
-        .options(contains_eager(User.memberships).joinedload(Membership.school_class))
-    )
-    if of_class:
-        stmt = stmt.where(Membership.class_id == bindparam("class_id"))
-    if named:
-        stmt = stmt.where(or_(User.name_folded.like(bindparam("name"), escape="\\"),
-                              User.username.like(bindparam("username"), escape="\\")))
-    stmt = stmt.order_by(User.is_active_account.desc(), User.name_sort, User.id)
-    if named:
-        return Listing.of(stmt)  # a name's LIKE keeps its value's plan
-    # Without a name to match, the count needs the memberships alone: every one has its user (a foreign
-    # key), and counting through the join read each of a school's 500 students' rows as well.
-    members = select(Membership.id).where(
-        Membership.unit_id == bindparam("school_id"), Membership.role == bindparam("role", type_=Membership.role.type),
-        Membership.ended_on.is_(None), *([Membership.class_id == bindparam("class_id")] if of_class else []))
-    return Listing(count=counted(generic_plan(members)), page=paged(generic_plan(stmt)))
-
-
-_PEOPLE = {(of_class, named): _people(of_class, named) for of_class in (False, True) for named in (False, True)}
 
 
 def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,

@@ -6,42 +6,71 @@ string. Who may manage whom is still asked of the policy (policy.can, MANAGE_USE
 """
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
+from flask import request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from schoolhub import policy
+from schoolhub.accounts.models import Role
 from schoolhub.i18n import format_day, format_moment
 from schoolhub.views_common import id_link
 
 
 def people_rows(people, school, *, is_student: bool, manages: bool) -> list[Markup]:
-    """One <tr> per person of the list: name, username, class and birth date (students) or position
-    (teachers), last login, and the links to manage them where the viewer may."""
-    words = {"username": escape(_("Username")), "class": escape(_("Class")), "birth": escape(_("Date of birth")),
-             "position": escape(_("Position")), "login": escape(_("Last login")),
-             "deactivated": escape(_("deactivated")), "never": escape(_("never")), "edit": escape(_("Edit")),
-             "new_password": escape(_("New password")), "deactivate": escape(_("Deactivate")),
-             "reactivate": escape(_("Reactivate"))}
-    return [_row(person, school.id, is_student, manages, words) for person in people]
+    """One <tr> per person of the list (rows of accounts.people.people_page): name, username, class and
+    birth date (students) or position (teachers), last login, and the links to manage them where the
+    viewer may. Whether the viewer may is asked of the policy for each person (MANAGE_USER), as the list
+    shows them: the membership it lists them by."""
+    language, root = str(get_locale()), request.script_root
+    role = Role.STUDENT if is_student else Role.TEACHER
+    rows = []
+    for p in people:
+        may = manages and policy.can(policy.Action.MANAGE_USER, Listed(p.id, (Held(role, school),)))
+        rows.append(_row(language, root, school.id, is_student, manages, may, p.id, p.full_name, p.username,
+                         bool(p.is_active), p.class_name or "", p.birth_date, p.position or "", p.last_login_at))
+    return rows
 
 
-def _row(p, school_id: int, is_student: bool, manages: bool, words: dict) -> Markup:
-    active = p.is_active_account
+@dataclass(frozen=True)
+class Held:
+    """A membership as the MANAGE_USER rule reads it: a role over a unit."""
+
+    role: Role
+    unit: object
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A listed person as the MANAGE_USER rule reads them: their id and the memberships the list shows."""
+
+    id: int
+    memberships: tuple
+
+
+@functools.lru_cache(maxsize=4096)
+def _row(language: str, root: str, school_id: int, is_student: bool, manages: bool, may: bool, user_id: int, full_name: str,
+         username: str, active: bool, class_name: str, birth_date, position: str, last_login_at) -> Markup:
+    # A pure function of what the row shows, kept like a lesson card (lessons.cards): called inside a
+    # request of `language` and under the app's `root`, whose words and links it uses.
+    words = _words(language)
     note = "" if active else f' <em>({words["deactivated"]})</em>'
-    cells = [f'<td class="title"><span data-testid="person-name">{escape(p.full_name)}</span>{note}</td>',
-             f'<td data-label="{words["username"]}"><code>{escape(p.username)}</code></td>']
+    cells = [f'<td class="title"><span data-testid="person-name">{escape(full_name)}</span>{note}</td>',
+             f'<td data-label="{words["username"]}"><code>{escape(username)}</code></td>']
     if is_student:
-        classes = "".join(escape(m.school_class.name) for m in p.memberships if m.school_class)
-        cells.append(f'<td data-label="{words["class"]}">{classes}</td>'
-                     f'<td data-label="{words["birth"]}">{escape(format_day(p.birth_date))}</td>')
+        cells.append(f'<td data-label="{words["class"]}">{escape(class_name)}</td>'
+                     f'<td data-label="{words["birth"]}">{escape(format_day(birth_date))}</td>')
     else:
-        cells.append(f'<td data-label="{words["position"]}">{escape(p.position or "")}</td>')
-    login = escape(format_moment(p.last_login_at)) if p.last_login_at else f'<span class="muted">{words["never"]}</span>'
+        cells.append(f'<td data-label="{words["position"]}">{escape(position)}</td>')
+    login = escape(format_moment(last_login_at)) if last_login_at else f'<span class="muted">{words["never"]}</span>'
     cells.append(f'<td data-label="{words["login"]}">{login}</td>')
     if manages:
         links = ""
-        if policy.can(policy.Action.MANAGE_USER, p):
-            ids = {"school_id": school_id, "user_id": p.id}
+        if may:
+            ids = {"school_id": school_id, "user_id": user_id}
             links = (f'<a href="{escape(id_link("school.edit_person", **ids))}">{words["edit"]}</a> '
                      f'<a href="{escape(id_link("school.reset_password", **ids))}">{words["new_password"]}</a> '
                      f'<a href="{escape(id_link("school.person_active", **ids))}">'
@@ -49,3 +78,13 @@ def _row(p, school_id: int, is_student: bool, manages: bool, words: dict) -> Mar
         cells.append(f'<td class="actions">{links}</td>')
     opening = "<tr>" if active else '<tr class="inactive">'
     return Markup(f'{opening}{"".join(cells)}</tr>')
+
+
+@functools.lru_cache(maxsize=8)
+def _words(language: str) -> dict:
+    # Called inside a request of `language`.
+    return {"username": escape(_("Username")), "class": escape(_("Class")), "birth": escape(_("Date of birth")),
+            "position": escape(_("Position")), "login": escape(_("Last login")),
+            "deactivated": escape(_("deactivated")), "never": escape(_("never")), "edit": escape(_("Edit")),
+            "new_password": escape(_("New password")), "deactivate": escape(_("Deactivate")),
+            "reactivate": escape(_("Reactivate"))}

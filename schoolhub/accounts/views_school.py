@@ -7,14 +7,14 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from schoolhub import once, policy
-from schoolhub.accounts import queries, services
+from schoolhub.accounts import people, queries, services
 from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.clock import current_school_year
 from schoolhub.db import get_session
 from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
-from schoolhub.pagination import paginate, small_int
+from schoolhub.pagination import small_int
 from schoolhub.services import ServiceError
 
 bp = Blueprint("school", __name__, url_prefix="/schools")
@@ -42,10 +42,10 @@ def _class(school: OrgUnit, class_id: int) -> SchoolClass:
     return school_class
 
 
-def _people(school: OrgUnit, role: Role, class_id: int | None = None):
+def _people(school: OrgUnit, role: Role, class_id: int | None = None, with_classes: bool = False):
     q = request.args.get("q", "").strip()[:100]
-    listing, params = queries.people_of(school, role, class_id=class_id, q=q)
-    return paginate(get_session(), listing, params=params), q
+    page, classes = people.people_page(get_session(), school, role, class_id=class_id, q=q, with_classes=with_classes)
+    return page, classes, q
 
 
 @bp.route("/<int:school_id>")
@@ -66,7 +66,7 @@ def teachers(school_id: int):
     """The school's teachers, searchable and paginated."""
     school = load_school(school_id)
     policy.require(policy.Action.VIEW_ROSTER, school)
-    page, q = _people(school, Role.TEACHER)
+    page, _classes, q = _people(school, Role.TEACHER)
     return render_template("school/people.html", school=school, page=page, q=q, is_student=False)
 
 
@@ -78,10 +78,9 @@ def students(school_id: int):
     policy.require(policy.Action.VIEW_ROSTER, school)
     raw = request.args.get("class_id", "")
     class_id = small_int(raw)
-    if class_id:
-        _class(school, class_id)
-    page, q = _people(school, Role.STUDENT, class_id)
-    classes = queries.classes_of(get_session(), school)
+    page, classes, q = _people(school, Role.STUDENT, class_id, with_classes=True)
+    if class_id and all(c.id != class_id for c in classes):
+        abort(404)  # another school's class, or none
     return render_template("school/people.html", school=school, page=page, q=q, is_student=True,
                            classes=classes, class_id=class_id)
 
