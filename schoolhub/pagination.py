@@ -11,6 +11,7 @@ from math import ceil
 
 from flask import current_app, request
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Session
 
 
@@ -105,3 +106,38 @@ def paginate(session: Session, stmt: Select | Listing, *, scalars: bool = True, 
     items = (list(session.scalars(page_stmt, params).unique()) if scalars
              else list(session.execute(page_stmt, params)))
     return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+
+
+def headed(page: Select, counted: Select, *extra, order: tuple[str, ...]) -> Select:
+    """A list's page, its bounded count and `extra` columns in ONE statement, built once with its values as
+    parameters (page_limit, page_offset, count_cap and the list's own): a one-row head (the count of
+    `counted`'s rows, stopped at count_cap, and the extra scalar subqueries, e.g. a filter's choices as
+    json_rows) joined to the page's rows, so the head comes back even when the page is empty.
+
+    `page` holds its ORDER BY; its LIMIT and OFFSET are added here. `order` names the same keys among its
+    columns ("-name": descending), by which the joined rows are ordered again."""
+    head = select(select(func.count()).select_from(counted.order_by(None).limit(bindparam("count_cap")).subquery())
+                  .scalar_subquery().label("total"), *extra).subquery("head")
+    rows = page.limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery("page")
+    outer = [rows.c[key[1:]].desc() if key.startswith("-") else rows.c[key] for key in order]
+    return select(head, rows).select_from(head).outerjoin(rows, sql_true()).order_by(*outer)
+
+
+def headed_page(session: Session, stmt: Select, params: dict, *, per_page: int | None = None) -> tuple[Page, object]:
+    """Run a headed() statement for the requested page: the Page of its rows (those of the page, none
+    past the end: then the last page is read instead, as paginate shows it) and the head's row."""
+    from schoolhub.db import read_rows
+
+    per_page = per_page or current_app.config["PER_PAGE"]
+    page = current_page()
+    cap = max(COUNT_CAP, (page + 10) * per_page)
+    params = {**params, "count_cap": cap + 1, "page_limit": per_page, "page_offset": (page - 1) * per_page}
+    rows = list(read_rows(session, stmt, params))
+    total = rows[0].total or 0
+    last = max(1, ceil(min(total, cap) / per_page))
+    if page > last:
+        page = last
+        params["page_offset"] = (page - 1) * per_page
+        rows = list(read_rows(session, stmt, params))
+    items = [row for row in rows if row.id is not None]
+    return Page(items=items, page=page, per_page=per_page, total=min(total, cap), more=total > cap), rows[0]

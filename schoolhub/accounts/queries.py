@@ -4,14 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, event, func, or_, select
+from sqlalchemy import Select, and_, bindparam, event, func, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from schoolhub import worklist
 from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
 from schoolhub.db import generic_plan
-from schoolhub.pagination import Listing
-from schoolhub.textfold import fold
 
 
 @dataclass
@@ -173,26 +171,6 @@ def memberships_on(session: Session, day: date, unit: OrgUnit | None = None) -> 
     return list(session.scalars(stmt))
 
 
-def schools_of(commune: OrgUnit, q: str = "") -> tuple[Listing, dict]:
-    """The commune's schools matching a name or code, open ones first, by name, each with its counters
-    (rows of OrgUnit, teachers, classes, students, admins; paginate with scalars=False): the list's
-    statements (built once per shape) and the values they take."""
-    return _SCHOOLS_OF[bool(q)], {"commune_id": commune.id, "name": f"%{_like_escape(fold(q))}%",
-                                  "code": f"%{_like_escape(q)}%"}
-
-
-def _schools_of(named: bool) -> Listing:
-    stmt = (select(OrgUnit, UnitCount.teachers, UnitCount.classes, UnitCount.students, UnitCount.admins)
-            .outerjoin(UnitCount, UnitCount.unit_id == OrgUnit.id)
-            .where(OrgUnit.parent_id == bindparam("commune_id"), OrgUnit.kind == UnitKind.SCHOOL))
-    if named:
-        stmt = stmt.where(or_(OrgUnit.name_folded.like(bindparam("name"), escape="\\"),
-                              OrgUnit.code.ilike(bindparam("code"), escape="\\")))
-    stmt = stmt.order_by(OrgUnit.is_active.desc(), OrgUnit.name, OrgUnit.id)  # the id: same-named schools keep their page
-    return Listing.of(stmt if named else generic_plan(stmt))  # a name's LIKE keeps its value's plan
-
-
-_SCHOOLS_OF = {named: _schools_of(named) for named in (False, True)}
 
 
 def _like_escape(text: str) -> str:

@@ -1,12 +1,15 @@
-"""The rows of a school's student and teacher lists, built in Python.
+"""The rows of the accounts domain's lists (a school's students and teachers, a commune's schools), built
+in Python from rows of what they show (accounts.listings).
 
 A page shows 25 people; as a Jinja loop each row cost a dozen escapes and attribute look-ups and three
 links built by the router, about half of the page's time at the province preset. Here each row is one
-string. Who may manage whom is still asked of the policy (policy.can, MANAGE_USER), row by row.
+string, kept per shown values like a lesson card. Who may manage whom is still asked of the policy
+(policy.can, MANAGE_USER), row by row.
 """
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 
 from flask import request
@@ -18,6 +21,7 @@ from schoolhub import policy
 from schoolhub.accounts.models import Role
 from schoolhub.i18n import format_day, format_moment
 from schoolhub.views_common import id_link
+from schoolhub.vocab import label
 
 
 def people_rows(people, school, *, is_student: bool, manages: bool) -> list[Markup]:
@@ -88,3 +92,46 @@ def _words(language: str) -> dict:
             "deactivated": escape(_("deactivated")), "never": escape(_("never")), "edit": escape(_("Edit")),
             "new_password": escape(_("New password")), "deactivate": escape(_("Deactivate")),
             "reactivate": escape(_("Reactivate"))}
+
+
+def school_rows(schools, commune) -> list[Markup]:
+    """One <tr> per school of the commune's list: code, name, level, admins, counters and the links to
+    edit it, appoint an admin, deactivate or reactivate it."""
+    language, root = str(get_locale()), request.script_root
+    return [_school_row(language, root, commune.id, s.id, s.code, s.name, s.level, bool(s.is_active), s.admins or "[]",
+                        s.teachers or 0, s.classes or 0, s.students or 0) for s in schools]
+
+
+@functools.lru_cache(maxsize=1024)
+def _school_row(language: str, root: str, commune_id: int, school_id: int, code: str, name: str, level, active: bool,
+                admins: str, teachers: int, classes: int, students: int) -> Markup:
+    # Called inside a request of `language` and under the app's `root`, whose words and links it uses.
+    words = _school_words(language)
+    note = "" if active else f' <em>({words["deactivated"]})</em>'
+    by_name = sorted(json.loads(admins), key=lambda admin: (admin[2], admin[3]))
+    people = ", ".join(f'{escape(full_name)} <span class="muted">({escape(username)})</span>'
+                       for full_name, username, _key, _id in by_name) or f'<em>{words["none"]}</em>'
+    ids = {"commune_id": commune_id, "school_id": school_id}
+    toggle = words["deactivate"] if active else words["reactivate"]
+    opening = "<tr>" if active else '<tr class="inactive">'
+    return Markup(
+        f'{opening}<td data-label="{words["code"]}">{escape(code)}</td>'
+        f'<td class="title">{escape(name)}{note}</td>'
+        f'<td data-label="{words["level"]}">{escape(label(level))}</td>'
+        f'<td data-label="{words["admins"]}">{people}</td>'
+        f'<td data-label="{words["teachers"]}" class="num">{teachers}</td>'
+        f'<td data-label="{words["classes"]}" class="num">{classes}</td>'
+        f'<td data-label="{words["students"]}" class="num">{students}</td>'
+        f'<td class="actions"><a href="{escape(id_link("admin.edit_school", **ids))}">{words["edit"]}</a> '
+        f'<a href="{escape(id_link("admin.appoint_admin", **ids))}">{words["appoint"]}</a> '
+        f'<a href="{escape(id_link("admin.school_active", **ids))}">{toggle}</a></td></tr>')
+
+
+@functools.lru_cache(maxsize=8)
+def _school_words(language: str) -> dict:
+    # Called inside a request of `language`.
+    return {key: escape(text) for key, text in (
+        ("code", _("Code")), ("level", _("Level")), ("admins", _("Admins")), ("teachers", _("Teachers")),
+        ("classes", _("Classes")), ("students", _("Students")), ("edit", _("Edit")), ("appoint", _("Appoint admin")),
+        ("deactivate", _("Deactivate")), ("reactivate", _("Reactivate")), ("none", _("none yet")),
+        ("deactivated", _("deactivated")))}

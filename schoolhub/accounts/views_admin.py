@@ -6,13 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from schoolhub import policy
-from schoolhub.accounts import queries, services
+from schoolhub.accounts import listings, queries, services
 from schoolhub.accounts.forms import AppointAdminForm, SchoolForm
 from schoolhub.accounts.models import OrgUnit, SchoolLevel, UnitKind, User
 from schoolhub.db import get_session
 from schoolhub.drafts import keeps_typed_text
 from schoolhub.forms import apply_service_error
-from schoolhub.pagination import paginate
 from schoolhub.services import ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/communes")
@@ -40,14 +39,8 @@ def schools(commune_id: int):
     commune = _commune(commune_id)
     db = get_session()
     q = request.args.get("q", "").strip()[:100]
-    listing, params = queries.schools_of(commune, q)
-    page = paginate(db, listing, params=params, scalars=False)
-    counts = {row.OrgUnit.id: queries.SchoolCounts(teachers=row.teachers or 0, classes=row.classes or 0,
-                                                   students=row.students or 0, admins=row.admins or 0)
-              for row in page.items}
-    page.items = [row.OrgUnit for row in page.items]
-    admins = queries.admins_of(db, [s.id for s in page.items])
-    return render_template("admin/schools.html", commune=commune, page=page, counts=counts, admins=admins, q=q)
+    page = listings.schools_page(db, commune, q)
+    return render_template("admin/schools.html", commune=commune, page=page, q=q)
 
 
 @bp.route("/<int:commune_id>/schools/new", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from schoolhub import once, policy
-from schoolhub.accounts import people, queries, services
+from schoolhub.accounts import listings, queries, services
 from schoolhub.accounts.forms import ClassForm, PersonForm, StudentForm
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, UnitKind, User
 from schoolhub.clock import current_school_year
@@ -44,7 +44,7 @@ def _class(school: OrgUnit, class_id: int) -> SchoolClass:
 
 def _people(school: OrgUnit, role: Role, class_id: int | None = None, with_classes: bool = False):
     q = request.args.get("q", "").strip()[:100]
-    page, classes = people.people_page(get_session(), school, role, class_id=class_id, q=q, with_classes=with_classes)
+    page, classes = listings.people_page(get_session(), school, role, class_id=class_id, q=q, with_classes=with_classes)
     return page, classes, q
 
 
