@@ -66,3 +66,4 @@ def init_app(app: Flask) -> None:
     reg.add_figures(models.ClassCount.__table__, counts.recount_classes)
     app.jinja_env.globals["people_rows"] = rows.people_rows
     app.jinja_env.globals["school_rows"] = rows.school_rows
+    app.jinja_env.globals["commune_school_rows"] = rows.commune_school_rows

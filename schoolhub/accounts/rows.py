@@ -135,3 +135,30 @@ def _school_words(language: str) -> dict:
         ("classes", _("Classes")), ("students", _("Students")), ("edit", _("Edit")), ("appoint", _("Appoint admin")),
         ("deactivate", _("Deactivate")), ("reactivate", _("Reactivate")), ("none", _("none yet")),
         ("deactivated", _("deactivated")))}
+
+
+def commune_school_rows(schools, counts) -> list[Markup]:
+    """One <tr> per school of the officer's home table: its name linking to its page, level and counters
+    (counts: accounts.queries.SchoolCounts by school id)."""
+    language, root = str(get_locale()), request.script_root
+    rows = []
+    for s in schools:
+        n = counts[s.id]
+        rows.append(_commune_school_row(language, root, s.id, s.name, s.level, bool(s.is_active), n.teachers,
+                                        n.classes, n.students))
+    return rows
+
+
+@functools.lru_cache(maxsize=1024)
+def _commune_school_row(language: str, root: str, school_id: int, name: str, level, active: bool, teachers: int,
+                        classes: int, students: int) -> Markup:
+    # Called inside a request of `language` and under the app's `root`, whose words and links it uses.
+    words = _school_words(language)
+    note = "" if active else f' <em>({words["deactivated"]})</em>'
+    opening = "<tr>" if active else '<tr class="inactive">'
+    return Markup(
+        f'{opening}<td class="title"><a href="{escape(id_link("school.overview", school_id=school_id))}">'
+        f'{escape(name)}</a>{note}</td><td data-label="{words["level"]}">{escape(label(level))}</td>'
+        f'<td data-label="{words["teachers"]}" class="num">{teachers}</td>'
+        f'<td data-label="{words["classes"]}" class="num">{classes}</td>'
+        f'<td data-label="{words["students"]}" class="num">{students}</td></tr>')
