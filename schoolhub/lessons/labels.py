@@ -57,6 +57,12 @@ def named_in(words: list[str], languages: tuple[str, ...] | None = None) -> tupl
 
     Read left to right, the longest label first at each word; a word that starts no label is kept.
     """
+    named, kept = named_and_kept(words, languages)
+    return named, [words[index] for index in kept]
+
+
+def named_and_kept(words: list[str], languages: tuple[str, ...] | None = None) -> tuple[list[Named], list[int]]:
+    """named_in, with the places of the words left over (in `words`) instead of the words."""
     if languages is None:
         current = str(get_locale() or "vi")
         languages = ("vi",) if current == "vi" else ("vi", current)
@@ -79,5 +85,4 @@ def named_in(words: list[str], languages: tuple[str, ...] | None = None) -> tupl
         else:
             i += 1
     kept = {index for t, (_token, index) in enumerate(tokens) if t not in used}
-    rest = [word for index, word in enumerate(words) if index in kept or not _WORD.search(word)]
-    return named, rest
+    return named, [index for index, word in enumerate(words) if index in kept or not _WORD.search(word)]

@@ -12,31 +12,25 @@ from flask import current_app, has_app_context
 from sqlalchemy import (
     Integer,
     Select,
-    and_,
     bindparam,
     case,
     cast,
-    column,
     func,
     literal,
     not_,
     null,
-    or_,
     select,
-    table,
     true,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from schoolhub.db import generic_plan, read_rows
 from schoolhub.json_rows import json_rows
+from schoolhub.lessons import search as search_module
 from schoolhub.lessons.cards import CARD_COLUMNS
-from schoolhub.lessons.labels import Named, named_in
 from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus, SchoolLessons
 from schoolhub.lessons.policy import (
     core_lessons_for_teachers_of,
@@ -47,17 +41,11 @@ from schoolhub.lessons.policy import (
 )
 from schoolhub.pagination import COUNT_CAP, Page, current_page, paged, paginate
 from schoolhub.policy import shared_clause
-from schoolhub.textfold import exact_key, fold, nfc
+from schoolhub.textfold import nfc
 
-QUERY_MAX = 100
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+QUERY_MAX = search_module.QUERY_MAX
 
 
-# The FTS5 trigram table migration 0004 keeps beside `lessons` on SQLite (rowid = lessons.id).
-_FTS = table("lessons_fts", column("rowid"), column("search_folded"))
 # What a lesson card shows needs none of the long text: lists never carry it through their sort.
 CARD_OPTIONS = (defer(Lesson.body), defer(Lesson.body_html), defer(Lesson.search_folded), defer(Lesson.search_exact))
 # A card's school and author: their names are all it shows.
@@ -68,44 +56,11 @@ def _on_sqlite() -> bool:
     return has_app_context() and current_app.extensions["schoolhub.engine"].dialect.name == "sqlite"
 
 
-SHORT = 2  # words this short hold no trigram: no index can serve them
-
-
-class _position(FunctionElement):
-    """Where `needle` first occurs in `text` (1-based, 0 when absent): instr on SQLite, strpos on PostgreSQL,
-    decided when the statement is compiled for its database."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_position)
-def _position_sqlite(element, compiler, **kw):
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_position, "postgresql")
-def _position_postgresql(element, compiler, **kw):
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
 def contains_word(word: str):
-    """Lessons whose folded text contains `word`, through the trigram index of either database.
-
-    PostgreSQL's pg_trgm GIN index serves the LIKE on lessons.search_folded itself; on SQLite the
-    FTS5 trigram table answers the same LIKE (words of 3 characters or more without LIKE's special
-    characters; the rest take the plain LIKE, with the same result).
-
-    A word of one or two letters ("so", "ai") holds no trigram: given to the GIN index it makes
-    PostgreSQL read the whole index. It is checked instead on the rows the longer words (through the
-    index) and the other conditions narrowed, as a plain substring test: strpos / instr, the same
-    answer as the escaped LIKE, in a form no planner hands to the trigram index.
-    """
-    if len(word) <= SHORT:
-        return _position(Lesson.search_folded, word) > 0
-    if _on_sqlite() and len(word) >= 3 and not any(ch in word for ch in "%_\\"):
-        return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.like(f"%{word}%")))
-    return Lesson.search_folded.like(f"%{_like_escape(word)}%", escape="\\")
+    """Lessons whose folded text contains `word`, through the trigram index of either database
+    (lessons.search.word_test, with the word bound)."""
+    shape, params = _words_shape([word])
+    return search_module.bound(search_module.word_test(shape.kinds[0], "w0"), params)
 
 
 def visible_clause(user):
@@ -113,74 +68,22 @@ def visible_clause(user):
     return visible_lessons(user)
 
 
-def _words(q: str) -> list[str]:
-    return [w for w in fold(q).split(" ") if w][:8]
-
-
-def _label_clause(label: Named):
-    column = getattr(Lesson, label.column)
-    return column.like(f"%,{_like_escape(label.key)},%", escape="\\")
+def _words_shape(words: list[str]) -> tuple[search_module.Shape, dict]:
+    """The shape and values of a search for these folded words alone (as typed: the same words)."""
+    return search_module.shape_of(None, q=" ".join(words))
 
 
 def _matches(words: list[str]):
     """Every word in the lesson's folded text; or, when the query names labels (lessons.labels), the
-    lessons filed under all of them whose text holds the words left over."""
-    in_text = and_(*[contains_word(word) for word in words])
-    named, rest = named_in(words)
-    if not named:
-        return in_text
-    return or_(in_text, and_(*[_label_clause(label) for label in named], *[contains_word(word) for word in rest]))
-
-
-def _base(user, *, q: str = "", topic: str = "", subject: str = "", grade: int | None = None,
-          school_id: int | None = None, status: LessonStatus | None = LessonStatus.PUBLISHED,
-          mine: bool = False) -> tuple[list, str, list[str], LessonStatus | None]:
-    """What search() narrows by before the words (scope, status, filters), the query, its folded words."""
-    q = nfc(q)[:QUERY_MAX]
-    where = [visible_clause(user)]
-    if status is not None:
-        where.append(Lesson.status == status)
-    if mine and getattr(user, "is_authenticated", False):
-        where.append(Lesson.author_id == user.id)
-    if topic:
-        where.append(Lesson.topics.like(f"%,{_like_escape(topic)},%", escape="\\"))
-    if subject:
-        where.append(Lesson.subjects.like(f"%,{_like_escape(subject)},%", escape="\\"))
-    if grade is not None:
-        where.append(Lesson.grades.like(f"%,{int(grade)},%"))
-    if school_id:
-        where.append(Lesson.school_id == school_id)
-    return where, q, _words(q), status
+    lessons filed under all of them whose text holds the words left over (search.match_of, bound)."""
+    shape, params = _words_shape(words)
+    return search_module.bound(search_module.match_of(shape), params)
 
 
 def _tiers(q: str, words: list[str]) -> list:
-    """The ranking's tests, best first: the query exactly as typed (diacritics included) in the text,
-    the folded query as a phrase in the title, then in the text. A match passing none ranks last."""
-    exact, folded = exact_key(q), " ".join(words)
-    return [_holds(Lesson.search_exact, exact), _holds(Lesson.title_folded, folded),
-            _holds(Lesson.search_folded, folded)]
-
-
-def _holds(column, text: str):
-    """`column` contains `text` (a LIKE with its wildcards escaped, which the trigram indexes serve)."""
-    return column.like(f"%{_like_escape(text)}%", escape="\\")
-
-
-def _when(status: LessonStatus | None):
-    # Published lessons always have published_at: ordering by the column itself lets an index serve the list.
-    return Lesson.published_at if status == LessonStatus.PUBLISHED else func.coalesce(Lesson.published_at,
-                                                                                       Lesson.updated_at)
-
-
-def _search_parts(user, **filters) -> tuple[list, list]:
-    """The conditions of search(), and its order as (expression, descending) pairs."""
-    where, q, words, status = _base(user, **filters)
-    order = []
-    if words:
-        where.append(_matches(words))
-        order.append((case(*[(test, rank) for rank, test in enumerate(_tiers(q, words))], else_=3), False))
-    order += [(Lesson.is_core, True), (_when(status), True), (Lesson.id, True)]
-    return where, order
+    """The ranking's tests, best first (search.tiers_of, bound to the query as typed)."""
+    shape, params = search_module.shape_of(None, q=q)
+    return [search_module.bound(test, params) for test in search_module.tiers_of(shape)]
 
 
 def _ordered(keys) -> list:
@@ -194,10 +97,11 @@ def search(user, **filters) -> Select:
     exactly as typed (diacritics included) ranks first, then one whose title matches.
     Filters: q, topic, subject, grade, school_id, status (published; None: any), mine.
     """
-    where, order = _search_parts(user, **filters)
+    shape, params = search_shape(user, **filters)
+    where, order = search_module.parts_of(shape, user)
     return (select(Lesson).where(*where)
             .options(*CARD_JOINS, *CARD_OPTIONS)
-            .order_by(*_ordered(order)))
+            .order_by(*_ordered(order))).params(params)
 
 
 def _cards(where: list, order: list) -> Select:
@@ -214,7 +118,7 @@ def _card_rows() -> Select:
 
 def ranks(q: str) -> bool:
     """True when search() orders by relevance: its sort then reads every match (see search_page)."""
-    return bool(_words(nfc(q)[:QUERY_MAX]))
+    return bool(search_module.words_of(nfc(q)[:QUERY_MAX]))
 
 
 # A ranked page is found tier by tier (see search_page), for its first PROBE lessons (pages 1 to 4);
@@ -234,6 +138,17 @@ COMPLETE = 200
 TIERED: bool | None = None
 
 
+def search_shape(user, **filters) -> tuple[search_module.Shape, dict]:
+    """A search's shape and values (lessons.search.shape_of)."""
+    return search_module.shape_of(user, **filters)
+
+
+def _kept(kind: str, shape: search_module.Shape, user, build):
+    """A search statement of this kind and shape for this principal, built once and reused: its values
+    are parameters, so it serves every query of the shape (see lessons.search)."""
+    return shared_clause(("search", kind, shape), user, lambda u: build(shape, u))
+
+
 def search_page(session: Session, user, **filters) -> Page:
     """The requested page of search(user, **filters), ranked by relevance, without ranking every match.
 
@@ -247,36 +162,29 @@ def search_page(session: Session, user, **filters) -> Page:
     read. All of it is one statement (_tier_rows). With a filter, a tier of fewer than COMPLETE matches
     is read whole by its probe and sorted here, never walked. A search matching fewer than FEW readable lessons
     (found by one probe of the trigram index) skips the tiers: ranking those few whole is cheaper than
-    building and planning the tiers' statement (measured at the province preset: "kinh hien vi",
-    31 matches, 42 → 29 ms in-process).
+    the tiers' statement (measured at the province preset: "kinh hien vi", 31 matches, 42 → 29 ms
+    in-process, when that statement was still built on every search).
+
+    Every statement is built once per shape and principal (lessons.search), its values parameters.
 
     The number of lessons is exact when every tier was asked and complete, else "more than" a number
     below what was seen. Past the first PROBE lessons (page 5 and later), for lists other than
     published lessons, and on SQLite (see TIERED), _sorted_page ranks every match in one statement.
     """
-    where, q, words, status = _base(user, **filters)
+    shape, params = search_shape(user, **filters)
     per_page = current_app.config["PER_PAGE"]
     page = current_page()
     need = page * per_page + 1  # one past the page: tells whether a next page exists
     tiered = TIERED if TIERED is not None else not _on_sqlite()
-    if not tiered or not words or status != LessonStatus.PUBLISHED or need > PROBE:
-        return _sorted_page(session, user, **filters)
-    match = _matches(words)
-    # Few matches: ranking them all in one statement costs less than building and planning the tiers'.
-    if len(session.execute(select(Lesson.id).where(*where, match).limit(FEW)).all()) < FEW:
-        return _sorted_page(session, user, **filters)
-    tiers = _tiers(q, words)
-    # Each tier's tests: its own first, then the better tiers' (title, folded text, exact text), so a
-    # walk reads a lesson's long text only once its cheaper tests passed. A lesson passing a tier's
-    # own test matches the query (the exact text, the title and the phrase all lie inside its folded
-    # text, which holds every word), so the first tiers are found through their own indexes alone;
-    # only the last, "matches, but none of those", asks for the words.
-    tests = [(tiers[rank:rank + 1] or [match]) + [not_(tiers[i]) for i in (1, 2, 0) if i < rank]
-             for rank in range(len(tiers) + 1)]
-    filtered = bool(filters.get("topic") or filters.get("subject") or filters.get("school_id")
-                    or filters.get("grade") is not None)
+    if not tiered or not shape.ranked or shape.status != LessonStatus.PUBLISHED or need > PROBE:
+        return _sorted_page(session, user, shape, params)
+    # Few matches: ranking them all in one statement costs less than the tiers'.
+    few = read_rows(session, _kept("few", shape, user, _few_matches), {**params, "few": FEW}).all()
+    if len(few) < FEW:
+        return _sorted_page(session, user, shape, params)
+    filtered = bool(shape.filters)
     limit = max(need, COMPLETE) if filtered else need
-    probes, walks = _tier_rows(session, where, tests, need, limit)
+    probes, walks = _tier_rows(session, user, shape, params, need, limit)
     found: list = []
     seen, more = 0, False  # matches seen; whether more may exist than were seen
     for rank, rows in enumerate(probes):
@@ -289,14 +197,15 @@ def search_page(session: Session, user, **filters) -> Page:
             walked = walks[rank]
             keys = [_list_key(row) for row in walked]
             if len(walked) < wanted or keys != sorted(keys, reverse=True):
-                walked = _whole_tier(session, where, tests[rank], wanted)
+                walked = read_rows(session, _kept(f"whole{rank}", shape, user, _whole_tier(rank)),
+                                   {**params, "wanted": wanted}).all()
             found += walked[:wanted]
             more = True
             break
         found += sorted(rows, key=_list_key, reverse=True)
     ids = [row.id for row in found[(page - 1) * per_page:page * per_page]]
     if not ids and page > 1:
-        return _sorted_page(session, user, **filters)  # past the end: shows the last page
+        return _sorted_page(session, user, shape, params)  # past the end: shows the last page
     # Always run, even for no lesson, so a search costs the same statements whatever it finds.
     lessons = {lesson.id: lesson for lesson in read_rows(session, _CARDS, {"ids": ids})}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
@@ -318,11 +227,39 @@ def _list_key(row) -> tuple:
 _LIST_ORDER = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
 
 
-def _tier_rows(session: Session, where: list, tests: list[list], need: int,
-               limit: int | None = None) -> tuple[list[list], list[list]]:
-    """For each tier, its probe (at most `limit` matches, any order; `need` by default) and its walk (its
-    first `need` in list order among the WALK newest readable lessons), in ONE statement whose parts run
-    only when needed.
+def _few_matches(shape: search_module.Shape, user) -> Select:
+    """At most `few` readable lessons matching the words, in any order."""
+    where, _order = search_module.parts_of(shape, user)
+    return select(Lesson.id).where(*where).limit(bindparam("few"))
+
+
+def _tier_tests(shape: search_module.Shape) -> list[list]:
+    """Each tier's tests: its own first, then the better tiers' (title, folded text, exact text), so a
+    walk reads a lesson's long text only once its cheaper tests passed. A lesson passing a tier's own
+    test matches the query (the exact text, the title and the phrase all lie inside its folded text,
+    which holds every word), so the first tiers are found through their own indexes alone; only the
+    last, "matches, but none of those", asks for the words."""
+    tiers = search_module.tiers_of(shape)
+    match = search_module.match_of(shape)
+    return [(tiers[rank:rank + 1] or [match]) + [not_(tiers[i]) for i in (1, 2, 0) if i < rank]
+            for rank in range(len(tiers) + 1)]
+
+
+def _tier_rows(session: Session, user, shape: search_module.Shape, params: dict, need: int,
+               limit: int) -> tuple[list[list], list[list]]:
+    """For each tier, its probe (at most `limit` matches, any order) and its walk (its first `need` in
+    list order among the WALK newest readable lessons), in ONE statement whose parts run only when
+    needed (_tiers_statement)."""
+    stmt = _kept("tiers", shape, user, _tiers_statement)
+    rows = read_rows(session, stmt, {**params, "need": need, "probe_limit": limit, "walk": WALK}).all()
+    parts = len(search_module.tiers_of(shape)) + 1
+    probes = [[row for row in rows if row.part == rank] for rank in range(parts)]
+    walks = [[row for row in rows if row.part == parts + rank] for rank in range(parts)]
+    return probes, walks
+
+
+def _tiers_statement(shape: search_module.Shape, user):
+    """The tiers' statement of _tier_rows: its probes and walks, `need`, `probe_limit` and `walk` bound.
 
     A tier's probe runs only while the tiers before it hold fewer than `need` lessons; its walk only
     when its probe came back full. Each condition is a scalar subquery on the earlier probes, which
@@ -330,7 +267,9 @@ def _tier_rows(session: Session, where: list, tests: list[list], need: int,
     "never executed"). So the page costs the same statements whatever the query finds, and a tier
     past the page is never read.
     """
-    limit = need if limit is None else limit
+    where = search_module.where_of(shape, user)
+    tests = _tier_tests(shape)
+    need, limit = bindparam("need", type_=Integer), bindparam("probe_limit", type_=Integer)
     counts, parts = [], []
     for rank, tier_tests in enumerate(tests):
         before = sum(counts, literal(0)) < need if counts else None
@@ -340,7 +279,8 @@ def _tier_rows(session: Session, where: list, tests: list[list], need: int,
         count = select(func.count()).select_from(probe).scalar_subquery()
         newest = (select(Lesson.id, Lesson.is_core, Lesson.published_at, Lesson.title_folded, Lesson.search_folded,
                          Lesson.search_exact, Lesson.topics, Lesson.subjects, Lesson.grades, Lesson.audiences)
-                  .where(*where).order_by(*_LIST_ORDER).limit(WALK).subquery(f"newest{rank}"))
+                  .where(*where).order_by(*_LIST_ORDER).limit(bindparam("walk", type_=Integer))
+                  .subquery(f"newest{rank}"))
         adapt = ClauseAdapter(newest).traverse
         # No ORDER BY: the rows stream in the subquery's index order and the LIMIT stops the walk at the
         # first `need` that pass. The caller checks the order all the same.
@@ -349,19 +289,20 @@ def _tier_rows(session: Session, where: list, tests: list[list], need: int,
                        *[adapt(test) for test in tier_tests]).limit(need))
         parts += [select(probe), walk.subquery(f"walk{rank}").select()]
         counts.append(count)
-    rows = session.execute(union_all(*parts)).all()
-    probes = [[row for row in rows if row.part == rank] for rank in range(len(tests))]
-    walks = [[row for row in rows if row.part == len(tests) + rank] for rank in range(len(tests))]
-    return probes, walks
+    return union_all(*parts)
 
 
-def _whole_tier(session: Session, where: list, tests: list, limit: int) -> list:
-    """A tier's first `limit` lessons in list order, sorting the whole tier (when its walk fell short)."""
-    return session.execute(select(Lesson.id, Lesson.is_core, Lesson.published_at)
-                           .where(*where, *tests).order_by(*_LIST_ORDER).limit(limit)).all()
+def _whole_tier(rank: int):
+    def build(shape: search_module.Shape, user) -> Select:
+        """A tier's first `wanted` lessons in list order, sorting the whole tier (when its walk fell short)."""
+        where = search_module.where_of(shape, user)
+        return (select(Lesson.id, Lesson.is_core, Lesson.published_at)
+                .where(*where, *_tier_tests(shape)[rank]).order_by(*_LIST_ORDER).limit(bindparam("wanted")))
+
+    return build
 
 
-def _sorted_page(session: Session, user, **filters) -> Page:
+def _sorted_page(session: Session, user, shape: search_module.Shape, params: dict) -> Page:
     """The requested page of search(user, **filters), every match ranked and counted in one statement.
 
     A ranked search sorts every match whatever the page, so the same statement counts them
@@ -370,10 +311,21 @@ def _sorted_page(session: Session, user, **filters) -> Page:
     joined to their columns, school and author, instead of every match before the sort. A page past
     the end falls back to paginate, which shows the last page.
     """
-    where, order = _search_parts(user, **filters)
     per_page = current_app.config["PER_PAGE"]
     page = current_page()
     cap = max(COUNT_CAP, (page + 10) * per_page)
+    stmt = _kept("sorted", shape, user, _sorted_statement)
+    rows = list(read_rows(session, stmt, {**params, "page_limit": per_page, "page_offset": (page - 1) * per_page}))
+    if not rows and page > 1:
+        where, order = search_module.parts_of(shape, user)
+        return paginate(session, select(Lesson).where(*where).options(*CARD_JOINS, *CARD_OPTIONS)
+                        .order_by(*_ordered(order)).params(params))
+    total = rows[0].total if rows else 0
+    return Page(items=rows, page=page, per_page=per_page, total=min(total, cap), more=total > cap)
+
+
+def _sorted_statement(shape: search_module.Shape, user) -> Select:
+    where, order = search_module.parts_of(shape, user)
     # The sort keys of every match, computed row by row. OFFSET 0 keeps PostgreSQL from merging this
     # into the level above, where the window would hold each match's compressed text (about 1 KB) to
     # compute the keys after it: 5,000 matches then spill to disk.
@@ -381,14 +333,9 @@ def _sorted_page(session: Session, user, **filters) -> Page:
              .where(*where).offset(0).subquery())
     by_keys = [(keyed.c[f"k{i}"], desc) for i, (_e, desc) in enumerate(order)]
     ranked = (select(keyed, func.count().over().label("total")).order_by(*_ordered(by_keys))
-              .limit(per_page).offset((page - 1) * per_page).subquery())
-    stmt = (_card_rows().add_columns(ranked.c.total).join(ranked, ranked.c.lesson_id == Lesson.id)
+              .limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery())
+    return (_card_rows().add_columns(ranked.c.total).join(ranked, ranked.c.lesson_id == Lesson.id)
             .order_by(*_ordered([(ranked.c[f"k{i}"], desc) for i, (_e, desc) in enumerate(order)])))
-    rows = list(session.execute(stmt))
-    if not rows and page > 1:
-        return paginate(session, search(user, **filters))
-    total = rows[0].total if rows else 0
-    return Page(items=rows, page=page, per_page=per_page, total=min(total, cap), more=total > cap)
 
 
 def newest_few(session: Session, user, limit: int) -> list:
@@ -400,7 +347,7 @@ def newest_few(session: Session, user, limit: int) -> list:
 def newest(user) -> Select:
     """Published lessons the user may read, newest first (the home page's list): rows of id, title and
     the school's name, all the box shows (not lessons with their school and author as ORM objects)."""
-    where, _order = _search_parts(user)
+    where, _order = search_module.parts_of(search_module.Shape(), user)
     return (select(Lesson.id, Lesson.title, OrgUnit.name.label("school_name"))
             .join(OrgUnit, OrgUnit.id == Lesson.school_id).where(*where)
             .order_by(Lesson.published_at.desc(), Lesson.id.desc()))
@@ -410,7 +357,7 @@ def lesson_list(session: Session, user, total: int | None = None) -> Page:
     """The requested page of every published lesson the user may read, in list order, with its exact
     count (kept on write; `total` when the caller read it already, from lesson_shelf). The statements
     are built once per process and principal."""
-    page_stmt = shared_clause("lesson_list", user, lambda u: generic_plan(paged(_cards(*_search_parts(u)))))
+    page_stmt = shared_clause("lesson_list", user, lambda u: generic_plan(paged(_cards(*search_module.parts_of(search_module.Shape(), u)))))
     total = published_count(session, user) if total is None else total
     # With the total known, paginate counts nothing: the page statement is all it runs.
     return paginate(session, page_stmt, total=total, page_stmt=page_stmt, scalars=False)

@@ -1,0 +1,222 @@
+"""The clauses of a lesson search, built from its shape with its values as parameters.
+
+A search's SQL depends on its shape: how many words, which are too short for a trigram index (or, on
+SQLite, go through the FTS5 table), which labels the words name, which filters are given, the status
+asked. Its values (the LIKE patterns, the filter keys, the author) are bound parameters named here, so
+a statement built for one shape serves every query of that shape: queries.search_page keeps the ones it
+runs per shape and principal (policy.shared_clause), where building a ranked search's statements and
+working out their SQLAlchemy cache keys cost about 3 ms of Python on every search (measured at the
+province preset). search() binds the values into the same clauses, so both read exactly alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+from sqlalchemy import Integer, String, and_, bindparam, case, column, func, or_, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.functions import FunctionElement
+
+from schoolhub.lessons.labels import named_and_kept
+from schoolhub.lessons.models import Lesson, LessonStatus
+from schoolhub.lessons.policy import visible_lessons
+from schoolhub.policy import is_authenticated
+from schoolhub.textfold import exact_key, fold, nfc
+
+QUERY_MAX = 100
+SHORT = 2  # words this short hold no trigram: no index can serve them
+
+# The FTS5 trigram table migration 0004 keeps beside `lessons` on SQLite (rowid = lessons.id).
+_FTS = table("lessons_fts", column("rowid"), column("search_folded"))
+FILTERS = ("topic", "subject", "grade", "school")
+
+
+def like_escape(text: str) -> str:
+    """`text` with LIKE's wildcards and its escape character escaped (the clauses say ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _on_sqlite() -> bool:
+    return has_app_context() and current_app.extensions["schoolhub.engine"].dialect.name == "sqlite"
+
+
+class _position(FunctionElement):
+    """Where `needle` first occurs in `text` (1-based, 0 when absent): instr on SQLite, strpos on PostgreSQL,
+    decided when the statement is compiled for its database."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_position)
+def _position_sqlite(element, compiler, **kw):
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_position, "postgresql")
+def _position_postgresql(element, compiler, **kw):
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def words_of(q: str) -> list[str]:
+    """The folded words of a query (already cut to QUERY_MAX), at most eight."""
+    return [w for w in fold(q).split(" ") if w][:8]
+
+
+def bound(clause, params: dict):
+    """`clause` with the values of `params` in its parameters (as search() has them; a statement would
+    take .params(), which SQLAlchemy keeps for statements)."""
+    def replace(element):
+        if isinstance(element, BindParameter) and element.key in params:
+            return bindparam(element.key, params[element.key], type_=element.type)
+        return None
+
+    return visitors.replacement_traverse(clause, {}, replace)
+
+
+def _text(name: str):
+    """A text value bound to `name` (typed, so a statement can also be shown with its values written in)."""
+    return bindparam(name, type_=String())
+
+
+def word_kind(word: str) -> str:
+    """How a word is looked for: "short" (no trigram: a substring test on the rows the rest narrowed),
+    "fts" (SQLite's FTS5 trigram table) or "like" (the folded text's LIKE, PostgreSQL's trigram index)."""
+    if len(word) <= SHORT:
+        return "short"
+    if _on_sqlite() and not any(ch in word for ch in "%_\\"):
+        return "fts"
+    return "like"
+
+
+def _word_value(kind: str, word: str) -> str:
+    return word if kind == "short" else f"%{word}%" if kind == "fts" else f"%{like_escape(word)}%"
+
+
+def word_test(kind: str, name: str):
+    """Lessons whose folded text holds the word bound to `name`, through the trigram index of either
+    database.
+
+    PostgreSQL's pg_trgm GIN index serves the LIKE on lessons.search_folded itself; on SQLite the
+    FTS5 trigram table answers the same LIKE (words of 3 characters or more without LIKE's special
+    characters; the rest take the plain LIKE, with the same result).
+
+    A word of one or two letters ("so", "ai") holds no trigram: given to the GIN index it makes
+    PostgreSQL read the whole index. It is checked instead on the rows the longer words (through the
+    index) and the other conditions narrowed, as a plain substring test: strpos / instr, the same
+    answer as the escaped LIKE, in a form no planner hands to the trigram index.
+    """
+    if kind == "short":
+        return _position(Lesson.search_folded, _text(name)) > 0
+    if kind == "fts":
+        return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.like(_text(name))))
+    return Lesson.search_folded.like(_text(name), escape="\\")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a search's SQL is built from: each word's kind, the columns of the labels the words name,
+    the places of the words left over once the labels are taken, the filters given, the status asked
+    (None: any) and whether only the user's own lessons are asked."""
+
+    kinds: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    rest: tuple[int, ...] = ()
+    filters: tuple[str, ...] = ()
+    status: LessonStatus | None = LessonStatus.PUBLISHED
+    mine: bool = False
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.kinds)
+
+
+def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: int | None = None,
+             school_id: int | None = None, status: LessonStatus | None = LessonStatus.PUBLISHED,
+             mine: bool = False) -> tuple[Shape, dict]:
+    """A search's shape and the values of its parameters (see the module's docstring)."""
+    q = nfc(q)[:QUERY_MAX]
+    words = words_of(q)
+    kinds = tuple(word_kind(word) for word in words)
+    params: dict = {f"w{i}": _word_value(kind, word) for i, (kind, word) in enumerate(zip(kinds, words, strict=True))}
+    labels: tuple[str, ...] = ()
+    rest: tuple[int, ...] = ()
+    if words:
+        named, kept = named_and_kept(words)
+        labels, rest = tuple(label.column for label in named), tuple(kept)
+        params.update({f"l{j}": f"%,{like_escape(label.key)},%" for j, label in enumerate(named)})
+        params.update(p_exact=f"%{like_escape(exact_key(q))}%", p_phrase=f"%{like_escape(' '.join(words))}%")
+    given = {"topic": topic, "subject": subject, "grade": grade is not None, "school": bool(school_id)}
+    filters = tuple(name for name in FILTERS if given[name])
+    if topic:
+        params["f_topic"] = f"%,{like_escape(topic)},%"
+    if subject:
+        params["f_subject"] = f"%,{like_escape(subject)},%"
+    if grade is not None:
+        params["f_grade"] = f"%,{int(grade)},%"
+    if school_id:
+        params["f_school"] = school_id
+    mine = bool(mine and is_authenticated(user))
+    if mine:
+        params["author_id"] = user.id
+    return Shape(kinds, labels, rest, filters, status, mine), params
+
+
+def where_of(shape: Shape, user) -> list:
+    """What a search narrows by before the words: the VIEW_LESSON scope, the status, the filters."""
+    where = [visible_lessons(user)]
+    if shape.status is not None:
+        where.append(Lesson.status == shape.status)
+    if shape.mine:
+        where.append(Lesson.author_id == bindparam("author_id", type_=Integer()))
+    columns = {"topic": Lesson.topics, "subject": Lesson.subjects, "grade": Lesson.grades}
+    for name in shape.filters:
+        if name == "school":
+            where.append(Lesson.school_id == bindparam("f_school", type_=Integer()))
+        else:
+            where.append(columns[name].like(_text(f"f_{name}"), escape="\\"))
+    return where
+
+
+def match_of(shape: Shape):
+    """Every word in the lesson's folded text; or, when the query names labels (lessons.labels), the
+    lessons filed under all of them whose text holds the words left over."""
+    in_text = and_(*[word_test(kind, f"w{i}") for i, kind in enumerate(shape.kinds)])
+    if not shape.labels:
+        return in_text
+    filed = [getattr(Lesson, col).like(_text(f"l{j}"), escape="\\") for j, col in enumerate(shape.labels)]
+    return or_(in_text, and_(*filed, *[word_test(shape.kinds[i], f"w{i}") for i in shape.rest]))
+
+
+def _holds(column_, name: str):
+    """`column_` contains the text bound to `name` (a LIKE with its wildcards escaped, which the trigram
+    indexes serve)."""
+    return column_.like(_text(name), escape="\\")
+
+
+def tiers_of(shape: Shape) -> list:
+    """The ranking's tests, best first: the query exactly as typed (diacritics included) in the text,
+    the folded query as a phrase in the title, then in the text. A match passing none ranks last."""
+    return [_holds(Lesson.search_exact, "p_exact"), _holds(Lesson.title_folded, "p_phrase"),
+            _holds(Lesson.search_folded, "p_phrase")]
+
+
+def when_of(shape: Shape):
+    """The date a list is ordered by: publication (published lessons always have it, so an index on it
+    serves the list), else the last change."""
+    if shape.status == LessonStatus.PUBLISHED:
+        return Lesson.published_at
+    return func.coalesce(Lesson.published_at, Lesson.updated_at)
+
+
+def parts_of(shape: Shape, user) -> tuple[list, list]:
+    """The conditions of a search, and its order as (expression, descending) pairs."""
+    where = where_of(shape, user)
+    order = []
+    if shape.ranked:
+        where.append(match_of(shape))
+        order.append((case(*[(test, rank) for rank, test in enumerate(tiers_of(shape))], else_=3), False))
+    order += [(Lesson.is_core, True), (when_of(shape), True), (Lesson.id, True)]
+    return where, order
