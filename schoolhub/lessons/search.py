@@ -187,7 +187,9 @@ def match_of(shape: Shape):
     if not shape.labels:
         return in_text
     filed = [getattr(Lesson, col).like(_text(f"l{j}"), escape="\\") for j, col in enumerate(shape.labels)]
-    return or_(in_text, and_(*filed, *[word_test(shape.kinds[i], f"w{i}") for i in shape.rest]))
+    # The labels first: both databases try an OR's arms in order, and a lesson filed under them is then
+    # found from its short label columns, without reading its long text for each word.
+    return or_(and_(*filed, *[word_test(shape.kinds[i], f"w{i}") for i in shape.rest]), in_text)
 
 
 def _holds(column_, name: str):
