@@ -1,0 +1,77 @@
+"""The logged-in user and their to-do questions in one statement (worklist.joined_to): from a user's second
+page on, the layout costs one statement, and what the badge says is always what waits now, even when
+the user's memberships changed between two pages or a page before changed what waits."""
+from __future__ import annotations
+
+import lxml.html
+
+from schoolhub.accounts import services
+from schoolhub.accounts.models import Role
+
+
+def _badge(response) -> str:
+    """The to-do count in the header ("" when nothing waits)."""
+    found = lxml.html.fromstring(response.get_data(as_text=True)).xpath("//a[@class='waiting-badge']/span[@class='count']")
+    return found[0].text_content().strip() if found else ""
+
+
+def _waiting(response) -> list[str]:
+    return [li.text_content() for li in lxml.html.fromstring(response.get_data(as_text=True))
+            .xpath("//section[@id='waiting']//li")]
+
+
+def test_from_the_second_page_on_the_user_and_their_to_do_are_one_statement(world, factory, login_as, count_queries):
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", is_core=True, audiences=("teachers",))
+    client = login_as(world.colleague)
+    assert client.get("/password").status_code == 200  # the first page: the user, then the to-do
+    with count_queries() as statements:
+        response = client.get("/password")  # the layout and a form, nothing of its own to read
+    assert response.status_code == 200
+    assert len(statements) == 1, statements
+    assert "lessons" in statements[0] and "users" in statements[0]
+    assert _badge(response) == "1"
+
+
+def test_a_membership_added_between_two_pages_shows_its_work_at_once(world, factory, login_as, db):
+    factory.school_class(world.other_school, "9C", 9)  # empty: an admin of that school has work
+    db.commit()
+    client = login_as(world.teacher)
+    assert not any("lớp" in item for item in _waiting(client.get("/")))
+    services.appoint_school_admin(db, world.officer, world.other_school, existing=world.teacher)
+    db.commit()
+    waiting = _waiting(client.get("/"))  # asked for the old principal, whose answers are not used
+    assert any("lớp chưa có học sinh" in item for item in waiting), waiting
+    assert any("lớp chưa có học sinh" in item for item in _waiting(client.get("/"))), "and from then on"
+
+
+def test_what_a_page_before_changed_is_counted_on_the_next(world, factory, login_as):
+    lesson = factory.lesson(world.school, world.teacher, title="Nghị quyết 57", is_core=True,
+                            audiences=("teachers",))
+    client = login_as(world.colleague)
+    assert _badge(client.get("/")) == "1"
+    client.get(f"/lessons/{lesson.id}")
+    assert client.post(f"/lessons/{lesson.id}/confirm").status_code in (302, 303)
+    assert _badge(client.get("/")) == ""  # nothing waits any more
+
+
+def test_the_to_do_is_worded_in_the_reader_language(world, factory, login_as, db):
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", is_core=True, audiences=("teachers",))
+    world.colleague.preferred_language = "en"
+    db.commit()
+    client = login_as(world.colleague)
+    client.get("/")
+    waiting = _waiting(client.get("/"))  # the joined answers, worded once the user (and so the language) is known
+    assert waiting == ["1 core Resolution 57 lesson to read and confirm"], waiting
+
+
+def test_answers_asked_for_another_principal_are_never_shown(world, factory, login_as, db):
+    """The answers kept are those asked for the principal loaded now: a user whose id the process last saw
+    with a teacher's memberships (here forced) gets the answers of their own questions, not the teacher's."""
+    from schoolhub import worklist
+
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", is_core=True, audiences=("teachers",))
+    login_as(world.colleague).get("/")  # the teacher's questions, known and joined to the user statement
+    client = login_as(world.student)
+    worklist._LAST[world.student.id] = worklist._LAST[world.colleague.id]
+    assert (_badge(client.get("/")), _waiting(client.get("/"))) == ("", [])
+    assert Role.STUDENT in {m.role for m in world.student.memberships}
