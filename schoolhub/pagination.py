@@ -14,6 +14,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Session
 
+from schoolhub.db import read_rows
+
 
 @dataclass
 class Page:
@@ -103,8 +105,10 @@ def paginate(session: Session, stmt: Select | Listing, *, scalars: bool = True, 
     if page_stmt is None:
         page_stmt = listing.page if listing else paged(stmt)
     params.update(page_limit=per_page, page_offset=(page - 1) * per_page)
-    items = (list(session.scalars(page_stmt, params).unique()) if scalars
-             else list(session.execute(page_stmt, params)))
+    if scalars:
+        items = list(session.scalars(page_stmt, params).unique())
+    else:  # rows of columns: past the ORM's execution layer (db.read_rows)
+        items = list(read_rows(session, page_stmt, params))
     return Page(items=items, page=page, per_page=per_page, total=total, more=more)
 
 
@@ -126,8 +130,6 @@ def headed(page: Select, counted: Select, *extra, order: tuple[str, ...]) -> Sel
 def headed_page(session: Session, stmt: Select, params: dict, *, per_page: int | None = None) -> tuple[Page, object]:
     """Run a headed() statement for the requested page: the Page of its rows (those of the page, none
     past the end: then the last page is read instead, as paginate shows it) and the head's row."""
-    from schoolhub.db import read_rows
-
     per_page = per_page or current_app.config["PER_PAGE"]
     page = current_page()
     cap = max(COUNT_CAP, (page + 10) * per_page)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -117,7 +119,39 @@ def site_header() -> Markup:
         name, menu = user.full_name, tuple(nav_entries())
     html = _header(str(get_locale()), request.script_root, signed_in, name, waiting, menu)
     back = request.full_path if request.method == "GET" else url_for("core.home")
-    return Markup(html.replace(_CSRF_MARK, str(escape(generate_csrf()))).replace(_NEXT_MARK, str(escape(back))))
+    return Markup(html.replace(_CSRF_MARK, str(escape(csrf_token()))).replace(_NEXT_MARK, str(escape(back))))
+
+
+_SIGNED_KEPT = 4096  # sessions whose signed token each process keeps (about 150 bytes each)
+
+
+def csrf_token() -> str:
+    """This page's CSRF token (Flask-WTF's generate_csrf), signed once per session and process.
+
+    Flask-WTF signs the session's secret token anew on every page (a timestamp and an HMAC), which the
+    header's forms ask for on every page; with no time limit on tokens (WTF_CSRF_TIME_LIMIT None, the
+    token lives as long as the session) a token signed for the session earlier is exactly as valid, so
+    it is put where generate_csrf looks first. With a time limit, every page signs its own."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
+    if raw is None or field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field, raw)
+    signed = _SIGNED.get(key)
+    if signed is None:
+        signed = generate_csrf()
+        with _SIGNED_LOCK:
+            _SIGNED[key] = signed
+            while len(_SIGNED) > _SIGNED_KEPT:
+                _SIGNED.popitem(last=False)
+    else:
+        setattr(g, field, signed)  # what generate_csrf returns for the rest of the request
+    return signed
+
+
+_SIGNED: OrderedDict = OrderedDict()  # (secret, field, session's raw token) -> its signed token, oldest first
+_SIGNED_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1024)

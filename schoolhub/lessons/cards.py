@@ -40,12 +40,19 @@ ENTRY_COLUMNS = (Lesson.id, Lesson.title, Lesson.summary, Lesson.body_html, Less
                  Lesson.topics, OrgUnit.name.label("school_name"), User.full_name.label("author_name"))
 _ATOM_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
-def lesson_card(lesson, show_status: bool = False) -> Markup:
+def lesson_card(lesson, show_status: bool = False, language: str | None = None) -> Markup:
     """The card of a lesson (a Lesson, or a row of CARD_COLUMNS); its status too on "My lessons"."""
+    language = language or str(get_locale())
     when = lesson.published_at or lesson.updated_at
-    return _card(str(get_locale()), id_link("lessons.view", lesson_id=lesson.id), lesson.title, lesson.status if show_status else None,
+    return _card(language, id_link("lessons.view", lesson_id=lesson.id), lesson.title, lesson.status if show_status else None,
                  lesson.school_name, lesson.author_name or "", format_day(when), lesson.summary or "",
-                 lesson_chips(lesson))
+                 lesson_chips(lesson, language))
+
+
+def lesson_cards(lessons, show_status: bool = False) -> list[Markup]:
+    """lesson_card of each lesson of a page, the reader's language looked up once for all of them."""
+    language = str(get_locale())
+    return [lesson_card(lesson, show_status, language) for lesson in lessons]
 
 
 @functools.lru_cache(maxsize=2048)

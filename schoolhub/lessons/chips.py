@@ -16,9 +16,10 @@ from markupsafe import Markup, escape
 from schoolhub.lessons.vocab import grade_label, labels_in, unpack
 
 
-def lesson_chips(lesson) -> Markup:
-    """The <ul class="chips lesson-meta"> of a lesson (or of anything with the same columns)."""
-    return _chips(str(get_locale()), bool(lesson.is_core), lesson.topics or "", lesson.subjects or "",
+def lesson_chips(lesson, language: str | None = None) -> Markup:
+    """The <ul class="chips lesson-meta"> of a lesson (or of anything with the same columns), in the
+    reader's language (given when the caller looked it up already)."""
+    return _chips(language or str(get_locale()), bool(lesson.is_core), lesson.topics or "", lesson.subjects or "",
                   lesson.grades or "", lesson.audiences or "", lesson.duration_minutes, lesson.tags or "")
 
 

@@ -592,13 +592,3 @@ def core_unconfirmed_select(user) -> Select:
     """
     confirmed = select(LessonRead.lesson_id).where(LessonRead.user_id == user.id, LessonRead.confirmed_at.is_not(None))
     return select(Lesson).where(lessons_to_confirm(user), Lesson.id.not_in(confirmed))
-
-
-
-_READ_OF = generic_plan(select(LessonRead).where(LessonRead.lesson_id == bindparam("lesson_id"),
-                                                LessonRead.user_id == bindparam("user_id")))
-
-
-def read_of(session: Session, user, lesson: Lesson) -> LessonRead | None:
-    """The user's reading record of the lesson, if they opened it before."""
-    return session.scalar(_READ_OF, {"lesson_id": lesson.id, "user_id": user.id})

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import and_, bindparam, case, select
 from sqlalchemy.orm import defer, joinedload
 from wtforms import SelectChoice
 
@@ -26,7 +26,7 @@ from schoolhub.db import generic_plan, get_session, read_rows, record_quietly
 from schoolhub.lessons import queries, services
 from schoolhub.lessons.cards import ENTRY_COLUMNS
 from schoolhub.lessons.forms import CopyForm
-from schoolhub.lessons.models import Lesson, LessonStatus, Visibility
+from schoolhub.lessons.models import Lesson, LessonRead, LessonStatus, Visibility
 from schoolhub.lessons.policy import core_scope_for, lesson_schools
 from schoolhub.lessons.vocab import GRADES, SUBJECTS, TOPICS
 from schoolhub.pagination import paginate, small_int
@@ -49,6 +49,20 @@ def load_lesson(lesson_id: int) -> Lesson:
     """The lesson if the user may read it; 404 when missing or private, login first for visitors."""
     lesson = get_session().scalar(_LESSON, {"lesson_id": lesson_id})
     return policy.load_visible(lesson, A.VIEW_LESSON)
+
+
+# A lesson's page: the lesson and the reader's record of it (None: a first visit, or a visitor) together.
+_LESSON_AND_READ = generic_plan(
+    _LESSON.add_columns(LessonRead).outerjoin(LessonRead, and_(LessonRead.lesson_id == Lesson.id,
+                                                               LessonRead.user_id == bindparam("user_id"))))
+
+
+def load_lesson_and_read(lesson_id: int) -> tuple[Lesson, LessonRead | None]:
+    """load_lesson and the reader's record of the lesson, in one statement."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    row = get_session().execute(_LESSON_AND_READ, {"lesson_id": lesson_id, "user_id": user_id}).unique().first()
+    lesson, read = row if row is not None else (None, None)
+    return policy.load_visible(lesson, A.VIEW_LESSON), read
 
 
 def load_editable(lesson_id: int) -> Lesson:
@@ -124,11 +138,9 @@ def mine():
 @bp.route("/<int:lesson_id>")
 def view(lesson_id: int):
     """Read a lesson; the first visit of each user is recorded."""
-    lesson = load_lesson(lesson_id)
+    lesson, read = load_lesson_and_read(lesson_id)
     db = get_session()
-    read = None
     if current_user.is_authenticated:
-        read = queries.read_of(db, current_user, lesson)
         if read is None:
             # The page is what matters: when every writer of the school saves at once, skip the record.
             read = record_quietly(db, lambda: services.record_read(db, current_user, lesson), "lesson read")

@@ -91,3 +91,19 @@ def test_id_link_puts_each_id_in_its_own_place_whatever_its_digits(app):
                 url_for("admin.edit_school", commune_id=commune_id, school_id=school_id)
         assert id_link("lessons.view", _external=True, lesson_id=5) == url_for("lessons.view", lesson_id=5,
                                                                               _external=True)
+
+
+def test_a_session_signed_token_serves_its_pages_and_ends_with_the_session(app, world):
+    """The header's token is signed once per session (views_common.csrf_token): the same on every page of a
+    session, accepted by its forms, and refused once that session has ended."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = _signed_in(app, world.teacher)
+    first, again = tokens(client.get("/lessons"))[0], tokens(client.get("/"))[0]
+    assert first == again
+    assert client.post("/language", data={"csrf_token": first, "lang": "en", "next": "/"}).status_code == 302
+    assert client.post("/logout", data={"csrf_token": first}).status_code == 302
+    client = _signed_in(app, world.teacher)  # a new session, a new secret token
+    fresh = tokens(client.get("/"))[0]
+    assert fresh != first
+    assert client.post("/language", data={"csrf_token": first, "lang": "vi", "next": "/"}).status_code == 400
+    assert client.post("/language", data={"csrf_token": fresh, "lang": "vi", "next": "/"}).status_code == 302
