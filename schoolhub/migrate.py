@@ -11,8 +11,9 @@ MIGRATIONS = source_or_bundled("migrations")
 
 
 # Structures the migrations make by hand (no model declares them): the search structures of one database,
-# and an index on an expression (Alembic cannot compare those).
+# an index on an expression (Alembic cannot compare those) and PostgreSQL's covering index of users.
 DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
+                          "ix_users_id_sort_keys",
                           *(f"ix_lessons_{name}_trgm" for name in ("search_exact", "title_folded", "topics",
                                                                   "subjects", "grades", "audiences")))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from flask import current_app, request
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Session
 
@@ -120,9 +120,10 @@ def headed(page: Select, counted: Select, *extra, order: tuple[str, ...]) -> Sel
 
     `page` holds its ORDER BY; its LIMIT and OFFSET are added here. `order` names the same keys among its
     columns ("-name": descending), by which the joined rows are ordered again."""
-    head = select(select(func.count()).select_from(counted.order_by(None).limit(bindparam("count_cap")).subquery())
+    cap, limit, offset = (bindparam(name, type_=Integer()) for name in ("count_cap", "page_limit", "page_offset"))
+    head = select(select(func.count()).select_from(counted.order_by(None).limit(cap).subquery())
                   .scalar_subquery().label("total"), *extra).subquery("head")
-    rows = page.limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery("page")
+    rows = page.limit(limit).offset(offset).subquery("page")
     outer = [rows.c[key[1:]].desc() if key.startswith("-") else rows.c[key] for key in order]
     return select(head, rows).select_from(head).outerjoin(rows, sql_true()).order_by(*outer)
 
