@@ -121,7 +121,10 @@ def test_demo_data_at_0002_survives_every_later_migration_and_their_downgrades(a
         with scratch.begin() as conn:
             for table in tables:
                 columns = [source.tables[table.name].c[c.name] for c in table.columns]
-                data = [dict(zip(table.c.keys(), r, strict=True)) for r in db.execute(select(*columns))]
+                # In key order: a unit's parent was made before it, and the database's own order of rows
+                # follows where it found free space (a school read before its commune broke the copy).
+                keys = [source.tables[table.name].c[c.name] for c in table.primary_key.columns]
+                data = [dict(zip(table.c.keys(), r, strict=True)) for r in db.execute(select(*columns).order_by(*keys))]
                 if data:
                     conn.execute(table.insert(), data)
             before = _rows(conn, tables)
