@@ -134,3 +134,37 @@ def test_the_benchmark_runs_gunicorn_as_deployed_without_recycling_workers():
     assert argv[argv.index("-b") + 1] == "127.0.0.1:18765"  # loopback only
     assert argv[argv.index("--max-requests") + 1] == "0"
     assert argv[-1] == "schoolhub:create_app()"
+
+
+def test_statements_are_counted_as_a_returning_reader_costs_them():
+    """A worker's first page of a user asks the user and their to-do apart; the count is the least of a
+    few requests, and a page that fails stops the run."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    counts = iter([5, 4, 5, 4, 4, 5])
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            seen.append(self.headers.get("Cookie"))
+            status = 500 if self.path == "/broken" else 200
+            self.send_response(status)
+            self.send_header("X-SQL-Count", str(next(counts, 9)))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        assert bench.sql_count(base, "/", "session=abc") == 4
+        assert len(seen) == bench.SQL_TRIES and set(seen) == {"session=abc"}
+        with pytest.raises(Exception):  # noqa: B017 (urllib's HTTPError or the run's RuntimeError)
+            bench.sql_count(base, "/broken", None)
+    finally:
+        server.shutdown()
+        server.server_close()
