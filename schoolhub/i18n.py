@@ -7,6 +7,8 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, format_decimal, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -63,6 +65,35 @@ def _translations():
     if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
         ctx.schoolhub_translations = (ctx.babel_locale, translations)
     return translations
+
+
+_MEMO_KEPT = 4096  # finished strings kept per catalog: a template's messages are a few hundred
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, /, **variables) -> str:
+    """Jinja's newstyle gettext (the message translated, marked safe where the template autoescapes,
+    then always formatted with `variables`, so `%%` reads `%` in every message), with a message
+    without values finished once per catalog: through Jinja's wrapper and its context calls each
+    `_("…")` of the layout cost about 7 µs, twenty of them on every page.
+
+    The memo lives on the catalog object, which Flask-Babel keeps per locale for the app's life; a
+    catalog is read-only once loaded, so an entry never goes stale."""
+    translations = _translations()
+    if variables:
+        rv = translations.ugettext(string)
+        return (Markup(rv) if eval_ctx.autoescape else rv) % variables
+    memo = translations.__dict__.get("_schoolhub_memo")
+    if memo is None:
+        memo = translations.__dict__.setdefault("_schoolhub_memo", {})
+    key = (string, eval_ctx.autoescape)
+    rv = memo.get(key)
+    if rv is None:
+        rv = translations.ugettext(string)
+        rv = (Markup(rv) if eval_ctx.autoescape else rv) % {}
+        if len(memo) < _MEMO_KEPT:
+            memo[key] = rv
+    return rv
 
 
 def format_size(size: int | None) -> str:
@@ -125,6 +156,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # `{{ _("…") }}` and `{% trans %}` without values go through template_gettext's memo instead.
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["filesize"] = format_size

@@ -171,3 +171,23 @@ def test_templates_follow_a_language_change_within_the_request(app):
         with force_locale("en"):
             assert render_template_string(page) == "Not found / 2 schools"
         assert render_template_string(page) == "Không tìm thấy / 2 trường"
+
+
+def test_template_messages_are_escaped_formatted_and_kept_per_language(app):
+    """`_()` in a template (a message finished once per catalog when it has no values) reads as Jinja's
+    own gettext: `%%` is a percent sign, values are escaped where the template escapes and not in a
+    text template, hostile values stay text, and each language keeps its own words."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        for _round in range(2):  # the second reads the finished messages
+            assert render_template_string("{{ _('Not found') }}|{{ _('100%% sure') }}") == "Không tìm thấy|100% sure"
+            with force_locale("en"):
+                assert render_template_string("{{ _('Not found') }}") == "Not found"
+        hostile = "<b>x</b>"
+        html = render_template_string("{{ _('Hello %(name)s', name=who) }}", who=hostile)
+        assert html == "Hello &lt;b&gt;x&lt;/b&gt;"
+        text = app.jinja_env.from_string("{% autoescape false %}{{ _('Hello %(name)s', name=who) }}"
+                                         "|{{ _('100%% sure') }}{% endautoescape %}")
+        assert text.render(who=hostile) == "Hello <b>x</b>|100% sure"
