@@ -47,6 +47,33 @@ def test_admin_todo_counts_empty_classes(world, factory, login_as, db):
     assert _badge(c.get("/").get_data(as_text=True)) == 1
 
 
+
+def test_the_badge_counts_active_people_a_deactivated_admin_or_student_is_nobody(world, factory, login_as, db):
+    """The to-do counts a class whose only student's account is deactivated as a class without
+    students (as its size shows it: 0), and a school whose only admin is deactivated as a school
+    without an admin, who cannot log in to run it; it follows at once when the account is active again."""
+    klass = factory.school_class(world.school, "8A", 8)
+    pupil = factory.user(Role.STUDENT, world.school, full_name="Học Sinh Một", school_class=klass)
+    db.commit()
+    admin = login_as(world.admin)
+    assert _badge(admin.get("/").get_data(as_text=True)) == 0
+    pupil.is_active_account = False
+    db.commit()
+    assert _badge(admin.get("/").get_data(as_text=True)) == 1
+    pupil.is_active_account = True
+    db.commit()
+    assert _badge(admin.get("/").get_data(as_text=True)) == 0
+
+    officer = login_as(world.officer)
+    assert _badge(officer.get("/").get_data(as_text=True)) == 0
+    world.other_admin.is_active_account = False
+    db.commit()
+    html = officer.get("/").get_data(as_text=True)
+    assert _badge(html) == 1 and "1 trường chưa có người quản trị" in html
+    world.other_admin.is_active_account = True
+    db.commit()
+    assert _badge(officer.get("/").get_data(as_text=True)) == 0
+
 def test_the_badge_asks_anew_when_the_user_gains_a_role(world, factory, login_as, db, app):
     """The badge's questions are built once per principal: a teacher appointed admin of the school is a
     new principal, whose badge counts the school's empty classes at once."""
