@@ -377,7 +377,7 @@ def lesson_shelf(session: Session, user) -> tuple[tuple[tuple[int, str], ...], M
 
 @functools.lru_cache(maxsize=256)
 def _shelf(text: str) -> tuple[tuple[tuple[int, str], ...], Mapping[int, int]]:
-    # [id, name, readable, name_folded] per school; sorted here, as SQLite gives them in no set order.
+    # [id, name, readable, name_folded] per school, in no set order on either database: sorted here.
     rows = sorted(json.loads(text), key=lambda row: (row[3], row[0]))
     return (tuple((int(sid), name) for sid, name, _n, _key in rows),
             MappingProxyType({int(sid): int(n) for sid, _name, n, _key in rows}))
@@ -385,8 +385,9 @@ def _shelf(text: str) -> tuple[tuple[tuple[int, str], ...], Mapping[int, int]]:
 
 def _lesson_shelf(user) -> Select:
     readable = readable_of_school(user)
-    return generic_plan(select(json_rows(OrgUnit.id, OrgUnit.name, readable, OrgUnit.name_folded,
-                                         order_by=OrgUnit.name_folded))
+    # No ORDER BY in the aggregate: _shelf sorts what it parses (once per distinct text), and sorting 300
+    # names under the database's collation was 0.27 of the statement's 0.64 ms (EXPLAIN ANALYZE).
+    return generic_plan(select(json_rows(OrgUnit.id, OrgUnit.name, readable, OrgUnit.name_folded))
                         .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
                         .where(readable > 0))
 
