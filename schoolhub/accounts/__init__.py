@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         queries,
         rows,
         scale,
+        sortkeys,
         views_admin,
         views_audit,
         views_auth,
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
 
     assert policy  # the rules are registered on import
     counts.install()  # schools' figures follow every flush
+    sortkeys.install()  # and the memberships' copy of their users' list order
     login_manager.user_loader(_load_user)
     for bp in (views_auth.bp, views_admin.bp, views_school.bp, views_roster.bp, views_audit.bp):
         app.register_blueprint(bp)

@@ -42,12 +42,15 @@ def _statement(of_class: bool, named: bool, with_classes: bool) -> Select:
         where.append(Membership.class_id == bindparam("class_id"))
     name = or_(User.name_folded.like(bindparam("name"), escape="\\"),
                User.username.like(bindparam("username"), escape="\\"))
-    # The sort reads only what users' covering index holds (PostgreSQL: ix_users_id_sort_keys, migration
-    # 0013): a school's 400 students are ordered without reading their rows, which only the page's 25 need.
-    people = (select(User.id, User.is_active_account.label("is_active"), User.name_sort, Membership.class_id)
-              .select_from(Membership).join(User, User.id == Membership.user_id)
-              .where(*where, *([name] if named else []))
-              .order_by(User.is_active_account.desc(), User.name_sort, User.id))
+    # In list order from the memberships' roster index (their copy of the users' sort keys, migration
+    # 0014): a page of a school's 400 students is the index's next 25 entries; only a name asked reads
+    # the users to match it.
+    people = (select(Membership.user_id.label("id"), Membership.user_inactive, Membership.user_sort,
+                     Membership.class_id)
+              .where(*where))
+    if named:
+        people = people.join(User, User.id == Membership.user_id).where(name)
+    people = people.order_by(Membership.user_inactive, Membership.user_sort, Membership.user_id)
     # Without a name to match, the count needs the memberships alone: every one has its user (a foreign
     # key), and counting through the join read each of a school's 500 students' rows as well.
     counted = select(Membership.id).where(*where)
@@ -58,7 +61,7 @@ def _statement(of_class: bool, named: bool, with_classes: bool) -> Select:
         extra.append(select(json_rows(SchoolClass.id, SchoolClass.name, SchoolClass.school_year, SchoolClass.grade,
                                       order_by=(SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name)))
                      .where(SchoolClass.school_id == bindparam("school_id")).scalar_subquery().label("classes"))
-    stmt = headed(people, counted, *extra, order=("-is_active", "name_sort", "id"))
+    stmt = headed(people, counted, *extra, order=("user_inactive", "user_sort", "id"))
     # The page's 25 are found first, what the list shows of them then, by key (classes joined to the
     # school's students before the sort were a hash of every class of the province: 0.8 ms at the province
     # preset).
@@ -66,8 +69,8 @@ def _statement(of_class: bool, named: bool, with_classes: bool) -> Select:
     shown = aliased(User, name="shown")
     class_name = select(SchoolClass.name).where(SchoolClass.id == listed.class_id).scalar_subquery()
     stmt = (stmt.outerjoin(shown, shown.id == listed.id)
-            .add_columns(shown.full_name, shown.username, shown.birth_date, shown.position, shown.last_login_at,
-                         class_name.label("class_name")))
+            .add_columns(shown.is_active_account.label("is_active"), shown.full_name, shown.username,
+                         shown.birth_date, shown.position, shown.last_login_at, class_name.label("class_name")))
     return stmt if named else generic_plan(stmt)  # a name's LIKE keeps its value's plan
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    false,
     or_,
     text,
 )
@@ -222,6 +223,10 @@ class Membership(Base):
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
         # "The teachers of this school": every count and list of people filters on both.
         Index(None, "unit_id", "role"),
+        # A school's list of its students or teachers in list order (active first, then by name), current
+        # memberships only: a page is the index's next 25 entries, no user read to sort (accounts.listings).
+        Index("ix_memberships_roster", "unit_id", "role", "user_inactive", "user_sort", "user_id",
+              sqlite_where=text("ended_on IS NULL"), postgresql_where=text("ended_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,6 +238,10 @@ class Membership(Base):
     started_on: Mapped[date] = mapped_column(default=local_today)
     ended_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The user's list order beside the membership (not is_active_account, users.name_sort), kept on
+    # write by schoolhub.accounts.sortkeys in the same flush as the user's change.
+    user_inactive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    user_sort: Mapped[str] = mapped_column(NAME_SORT_TYPE, default="", server_default="")
 
     user: Mapped[User] = relationship(back_populates="memberships")
     unit: Mapped[OrgUnit] = relationship()

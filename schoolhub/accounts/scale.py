@@ -211,8 +211,10 @@ def seed(run: ScaleRun) -> None:
                    birth=date(born_year, rng.randint(1, 12), rng.randint(1, 28)), gender=gender)
     person("Lê Văn Khoa", None, None, "demo.judge", gender="nam", position="Chuyên gia")
     user_ids = run.insert_rows(User.__table__, users, total=len(users), label="users", returning=User.id)
-    rows = [{"user_id": uid, "unit_id": m[0], "role": m[1], "class_id": m[2]}
-            for uid, m in zip(user_ids, memberships, strict=True) if m is not None]
+    # With their users' list order (accounts.sortkeys keeps it for the ORM's writes; these bypass it).
+    rows = [{"user_id": uid, "unit_id": m[0], "role": m[1], "class_id": m[2], "user_inactive": False,
+             "user_sort": u["name_sort"]}
+            for uid, u, m in zip(user_ids, users, memberships, strict=True) if m is not None]
     run.insert_rows(Membership.__table__, rows, total=len(rows), label="memberships")
     counts.recount(db.connection())  # Core inserts bypass the counters kept on write
     counts.recount_classes(db.connection())

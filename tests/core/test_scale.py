@@ -58,6 +58,10 @@ def test_the_data_set_has_the_sizes_the_names_and_the_demo_accounts(app, connect
     assert all(re.fullmatch(r"\w+( \w+){1,4}", n) for n in names), "family, middle and given names"
     # Bulk inserts still give every account its name-order key.
     assert all(k == name_sort_key(n) for n, k in db.execute(select(User.full_name, User.name_sort).limit(300)))
+    # And every membership its user's list order (accounts.sortkeys keeps it for the ORM's writes).
+    differ = db.scalar(select(func.count()).select_from(Membership).join(User, User.id == Membership.user_id)
+                       .where((Membership.user_sort != User.name_sort) | (Membership.user_inactive == User.is_active_account)))
+    assert differ == 0
     # demo.officer is the officer of one commune, demo.admin the admin of one of its schools.
     officer = db.scalar(select(User).where(User.username == "demo.officer"))
     admin = db.scalar(select(User).where(User.username == "demo.admin"))
