@@ -41,7 +41,7 @@ from schoolhub.lessons.policy import (
 )
 from schoolhub.pagination import COUNT_CAP, Page, current_page, paged, paginate
 from schoolhub.policy import shared_clause
-from schoolhub.textfold import nfc
+from schoolhub.textfold import fold, nfc
 
 QUERY_MAX = search_module.QUERY_MAX
 
@@ -377,17 +377,18 @@ def lesson_shelf(session: Session, user) -> tuple[tuple[tuple[int, str], ...], M
 
 @functools.lru_cache(maxsize=256)
 def _shelf(text: str) -> tuple[tuple[tuple[int, str], ...], Mapping[int, int]]:
-    # [id, name, readable, name_folded] per school, in no set order on either database: sorted here.
-    rows = sorted(json.loads(text), key=lambda row: (row[3], row[0]))
-    return (tuple((int(sid), name) for sid, name, _n, _key in rows),
-            MappingProxyType({int(sid): int(n) for sid, _name, n, _key in rows}))
+    # [id, name, readable] per school, in no set order on either database: sorted here, by the folded name
+    # (as org_units.name_folded holds it; folded here, once per distinct text, the text is 40% shorter).
+    rows = sorted(json.loads(text), key=lambda row: (fold(row[1]), row[0]))
+    return (tuple((int(sid), name) for sid, name, _n in rows),
+            MappingProxyType({int(sid): int(n) for sid, _name, n in rows}))
 
 
 def _lesson_shelf(user) -> Select:
     readable = readable_of_school(user)
     # No ORDER BY in the aggregate: _shelf sorts what it parses (once per distinct text), and sorting 300
     # names under the database's collation was 0.27 of the statement's 0.64 ms (EXPLAIN ANALYZE).
-    return generic_plan(select(json_rows(OrgUnit.id, OrgUnit.name, readable, OrgUnit.name_folded))
+    return generic_plan(select(json_rows(OrgUnit.id, OrgUnit.name, readable))
                         .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
                         .where(readable > 0))
 
