@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
-from schoolhub.db import generic_plan, make_engine
+from schoolhub.db import custom_plan, generic_plan, make_engine
 
 MODE = select(func.current_setting("plan_cache_mode"))
 MARKED = generic_plan(select(func.current_setting("plan_cache_mode")))
+CUSTOM = custom_plan(select(func.current_setting("plan_cache_mode")))
 
 
 @pytest.fixture
@@ -46,6 +47,29 @@ def test_marked_statements_run_generic_and_the_rest_as_postgresql_chooses(postgr
         assert _switches(postgres) == ["SET LOCAL plan_cache_mode = auto",
                                        "SET LOCAL plan_cache_mode = force_generic_plan"]
         assert len(postgres.seen) == 6
+
+
+def test_statements_marked_custom_are_planned_for_their_values_every_time(postgres):
+    with postgres.connect() as conn:
+        postgres.seen.clear()
+        assert conn.scalar(CUSTOM) == "force_custom_plan"
+        assert conn.scalar(MARKED) == "force_generic_plan"
+        assert conn.scalar(MODE) == "auto"
+        assert conn.scalar(CUSTOM) == "force_custom_plan"
+        assert _switches(postgres) == ["SET LOCAL plan_cache_mode = force_custom_plan",
+                                       "SET LOCAL plan_cache_mode = force_generic_plan",
+                                       "SET LOCAL plan_cache_mode = auto",
+                                       "SET LOCAL plan_cache_mode = force_custom_plan"]
+
+
+def test_a_custom_statement_past_its_fifth_run_is_still_planned_for_its_values(postgres):
+    """PostgreSQL's auto mode may keep a prepared statement's generic plan from its sixth run on (psycopg
+    prepares it from its fifth); a custom one is planned for each run's values however often it runs."""
+    pattern = custom_plan(select(func.current_setting("plan_cache_mode"), text("'abc' LIKE :p")))
+    with postgres.connect() as conn:
+        for i in range(12):
+            mode, matched = conn.execute(pattern, {"p": "%b%" if i % 2 else "%z%"}).one()
+            assert (mode, matched) == ("force_custom_plan", bool(i % 2))
 
 
 def test_a_transaction_of_marked_statements_switches_nothing(postgres):
