@@ -103,3 +103,13 @@ def test_a_row_and_a_lesson_give_the_same_card(app, world, factory):
         assert lesson_card(row) == lesson_card(lesson)
         assert lesson_card(row, show_status=True) == lesson_card(lesson, show_status=True)
         assert "Đã xuất bản" in lesson_card(row, show_status=True) and "Đã xuất bản" not in lesson_card(row)
+
+
+def test_a_kept_card_links_under_the_root_the_app_is_served_from(world, factory, login_as):
+    lesson = factory.lesson(world.school, world.teacher, title="Một bài")
+    client = login_as(world.student)
+    assert cards(client.get("/lessons"))[0]["href"] == f"/lessons/{lesson.id}"
+    # The same row, served under a prefix (a reverse proxy's SCRIPT_NAME): the link follows it.
+    mounted = client.get("/lessons", environ_overrides={"SCRIPT_NAME": "/truong"})
+    assert cards(mounted)[0]["href"] == f"/truong/lessons/{lesson.id}"
+    assert cards(client.get("/lessons"))[0]["href"] == f"/lessons/{lesson.id}"
