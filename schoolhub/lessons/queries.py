@@ -184,8 +184,8 @@ def search_page(session: Session, user, **filters) -> Page:
         return _sorted_page(session, user, shape, params)
     # Few matches: ranking them all in one statement costs less than the tiers'.
     few = read_rows(session, _kept("few", shape, user, _few_matches, custom=True), {**params, "few": FEW}).all()
-    if len(few) < FEW:
-        return _sorted_page(session, user, shape, params)
+    if len(few) < FEW:  # every match: ranked by id, without asking the trigram indexes again
+        return _sorted_page(session, user, shape, {**params, "few_ids": [row.id for row in few]}, among=True)
     filtered = bool(shape.filters)
     limit = max(need, COMPLETE) if filtered else need
     probes, walks = _tier_rows(session, user, shape, params, need, limit)
@@ -317,7 +317,7 @@ def _whole_tier(rank: int):
     return build
 
 
-def _sorted_page(session: Session, user, shape: search_module.Shape, params: dict) -> Page:
+def _sorted_page(session: Session, user, shape: search_module.Shape, params: dict, among: bool = False) -> Page:
     """The requested page of search(user, **filters), every match ranked and counted in one statement.
 
     A ranked search sorts every match whatever the page, so the same statement counts them
@@ -329,7 +329,9 @@ def _sorted_page(session: Session, user, shape: search_module.Shape, params: dic
     per_page = current_app.config["PER_PAGE"]
     page = current_page()
     cap = max(COUNT_CAP, (page + 10) * per_page)
-    stmt = _kept("sorted", shape, user, _sorted_statement)
+    # `among`: the matches are known already, their ids in params["few_ids"] (see search_page).
+    stmt = _kept("sorted_among" if among else "sorted", shape, user,
+                 _sorted_among_statement if among else _sorted_statement)
     rows = list(read_rows(session, stmt, {**params, "page_limit": per_page, "page_offset": (page - 1) * per_page}))
     if not rows and page > 1:
         where, order = search_module.parts_of(shape, user)
@@ -339,8 +341,15 @@ def _sorted_page(session: Session, user, shape: search_module.Shape, params: dic
     return Page(items=rows, page=page, per_page=per_page, total=min(total, cap), more=total > cap)
 
 
-def _sorted_statement(shape: search_module.Shape, user) -> Select:
+def _sorted_among_statement(shape: search_module.Shape, user) -> Select:
+    """_sorted_statement of lessons already known to match (readable, filtered, holding the words): by id."""
+    return _sorted_statement(shape, user, among=True)
+
+
+def _sorted_statement(shape: search_module.Shape, user, among: bool = False) -> Select:
     where, order = search_module.parts_of(shape, user)
+    if among:
+        where = [Lesson.id.in_(bindparam("few_ids", expanding=True))]
     # The sort keys of every match, computed row by row. OFFSET 0 keeps PostgreSQL from merging this
     # into the level above, where the window would hold each match's compressed text (about 1 KB) to
     # compute the keys after it: 5,000 matches then spill to disk.

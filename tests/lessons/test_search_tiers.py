@@ -71,6 +71,25 @@ def test_every_page_shows_what_ranking_every_match_shows(q, walk, many, small_st
         assert shown == expected[start:start + 3], (q, page)
 
 
+@pytest.mark.parametrize("q", QUERIES)
+def test_a_search_of_few_matches_ranks_the_ones_its_probe_found_as_ranking_every_match(q, many, small_steps,
+                                                                                         monkeypatch, world, db,
+                                                                                         app, login_as):
+    """Fewer matches than FEW: the probe found them all, and the page ranks those by id, without asking
+    the indexes again; every page, its count and a filter read as ranking every match."""
+    monkeypatch.setattr(queries, "FEW", 100)  # more than the 42 lessons: every search takes this path
+    client = login_as(world.teacher)
+    for filters in ({"q": q}, {"q": q, "topic": "khcn"}):
+        expected = _ranked_all(app, db, world.teacher, q=q, topic=filters.get("topic", ""))
+        for page in range(1, 6):
+            start = (page - 1) * 3
+            if start >= len(expected) and page > 1:
+                break
+            assert listed(client, **filters, page=str(page)) == expected[start:start + 3], (filters, page)
+        counted = client.get("/lessons", query_string=filters).get_data(as_text=True)
+        assert (f"{len(expected)} bài giảng" in counted) if expected else ("Không có bài giảng nào khớp" in counted)
+
+
 def test_the_tiers_fill_the_first_page_in_rank_order(many, small_steps, world, db, app, login_as):
     """The exact phrase first (core material first inside it), then the title, then the text, then the rest."""
     shown = listed(login_as(world.teacher), q="chuyển đổi số")
