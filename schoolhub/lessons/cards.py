@@ -16,6 +16,7 @@ cards show) or from a Lesson, which answers the same attribute names.
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 
 from flask import current_app
 from flask_babel import get_locale
@@ -40,6 +41,10 @@ CARD_COLUMNS = (Lesson.id, Lesson.title, Lesson.status, Lesson.summary, Lesson.p
 ENTRY_COLUMNS = (Lesson.id, Lesson.title, Lesson.summary, Lesson.body_html, Lesson.published_at, Lesson.updated_at,
                  Lesson.topics, OrgUnit.name.label("school_name"), User.full_name.label("author_name"))
 _ATOM_TIME = "%Y-%m-%dT%H:%M:%SZ"
+# A card's values by name, as a row of CARD_COLUMNS has them.
+_CARD_FIELDS = tuple(column.key for column in CARD_COLUMNS)
+_SHOWN = len(_CARD_FIELDS)
+_CardValues = namedtuple("_CardValues", _CARD_FIELDS)
 
 def lesson_card(lesson, show_status: bool = False, language: str | None = None) -> Markup:
     """The card of a lesson (a Lesson, or a row of CARD_COLUMNS); its status too on "My lessons"."""
@@ -59,13 +64,16 @@ def lesson_cards(lessons, show_status: bool = False) -> list[Markup]:
     the province preset). An edited lesson comes as another row: nothing is shown stale."""
     language = str(get_locale())
     prefix = id_link("lessons.view", lesson_id=1)  # the router's answer for this request (the app's root)
-    return [_row_card(language, show_status, prefix, lesson) if isinstance(lesson, Row)
+    # Kept by the card's values alone (a ranked page's rows carry their count too), as a plain tuple: a
+    # Row would keep its result's metadata, and through it the statement, alive in the cache.
+    return [_row_card(language, show_status, prefix, lesson[:_SHOWN])
+            if isinstance(lesson, Row) and lesson._fields[:_SHOWN] == _CARD_FIELDS
             else lesson_card(lesson, show_status, language) for lesson in lessons]
 
 
 @functools.lru_cache(maxsize=2048)
-def _row_card(language: str, show_status: bool, _prefix: str, row: Row) -> Markup:
-    return lesson_card(row, show_status, language)
+def _row_card(language: str, show_status: bool, _prefix: str, values: tuple) -> Markup:
+    return lesson_card(_CardValues(*values), show_status, language)
 
 
 @functools.lru_cache(maxsize=2048)

@@ -10,8 +10,10 @@ from types import MappingProxyType
 
 from flask import current_app, has_app_context
 from sqlalchemy import (
+    ARRAY,
     Integer,
     Select,
+    any_,
     bindparam,
     case,
     cast,
@@ -329,9 +331,10 @@ def _sorted_page(session: Session, user, shape: search_module.Shape, params: dic
     per_page = current_app.config["PER_PAGE"]
     page = current_page()
     cap = max(COUNT_CAP, (page + 10) * per_page)
-    # `among`: the matches are known already, their ids in params["few_ids"] (see search_page).
-    stmt = _kept("sorted_among" if among else "sorted", shape, user,
-                 _sorted_among_statement if among else _sorted_statement)
+    # `among`: the matches are known already, their ids in params["few_ids"] (see search_page). Built
+    # per database: the list of ids is one array on PostgreSQL, a list of values on SQLite.
+    kind = ("sorted_among_sqlite" if _on_sqlite() else "sorted_among") if among else "sorted"
+    stmt = _kept(kind, shape, user, _sorted_among_statement if among else _sorted_statement)
     rows = list(read_rows(session, stmt, {**params, "page_limit": per_page, "page_offset": (page - 1) * per_page}))
     if not rows and page > 1:
         where, order = search_module.parts_of(shape, user)
@@ -342,14 +345,24 @@ def _sorted_page(session: Session, user, shape: search_module.Shape, params: dic
 
 
 def _sorted_among_statement(shape: search_module.Shape, user) -> Select:
-    """_sorted_statement of lessons already known to match (readable, filtered, holding the words): by id."""
+    """_sorted_statement of lessons already known to match (readable, filtered, holding the words): by id,
+    the scope and filters asked again (cheap on the lessons found by id), so a lesson changed between
+    the two statements is never shown where it no longer belongs."""
     return _sorted_statement(shape, user, among=True)
+
+
+def _ids_among() -> object:
+    """Lesson.id among the ids bound to "few_ids": `= ANY(array)` on PostgreSQL, one SQL text whatever
+    their number (an expanding IN is a text per length, each prepared apart); IN (...) on SQLite."""
+    if _on_sqlite():
+        return Lesson.id.in_(bindparam("few_ids", expanding=True))
+    return Lesson.id == any_(bindparam("few_ids", type_=ARRAY(Integer)))
 
 
 def _sorted_statement(shape: search_module.Shape, user, among: bool = False) -> Select:
     where, order = search_module.parts_of(shape, user)
     if among:
-        where = [Lesson.id.in_(bindparam("few_ids", expanding=True))]
+        where = [*search_module.where_of(shape, user), _ids_among()]
     # The sort keys of every match, computed row by row. OFFSET 0 keeps PostgreSQL from merging this
     # into the level above, where the window would hold each match's compressed text (about 1 KB) to
     # compute the keys after it: 5,000 matches then spill to disk.

@@ -70,6 +70,10 @@ def test_a_custom_statement_past_its_fifth_run_is_still_planned_for_its_values(p
         for i in range(12):
             mode, matched = conn.execute(pattern, {"p": "%b%" if i % 2 else "%z%"}).one()
             assert (mode, matched) == ("force_custom_plan", bool(i % 2))
+        # Prepared from the fifth run on (psycopg), and PostgreSQL planned each of its runs for the values.
+        generic, custom = conn.execute(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%''abc'' LIKE%'")).one()
+        assert generic == 0 and custom >= 7
 
 
 def test_a_transaction_of_marked_statements_switches_nothing(postgres):
