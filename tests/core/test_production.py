@@ -42,6 +42,24 @@ def test_sqlite_runs_in_wal_with_a_busy_timeout(file_app):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
+def test_sqlite_reads_its_file_through_a_memory_map_and_sees_every_commit(file_app):
+    from schoolhub.db import SQLITE_MMAP_BYTES
+
+    engine = file_app.extensions["schoolhub.engine"]
+    with engine.connect() as reader, engine.connect() as writer:
+        assert reader.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
+        writer.exec_driver_sql("CREATE TABLE mapped_probe (v INTEGER)")
+        writer.exec_driver_sql("INSERT INTO mapped_probe VALUES (1)")
+        writer.commit()
+        assert reader.exec_driver_sql("SELECT sum(v) FROM mapped_probe").scalar() == 1
+        reader.rollback()
+        # A page the reader has mapped, changed by another connection: the next read sees the commit.
+        writer.exec_driver_sql("UPDATE mapped_probe SET v = 41")
+        writer.exec_driver_sql("INSERT INTO mapped_probe VALUES (1)")
+        writer.commit()
+        assert reader.exec_driver_sql("SELECT sum(v) FROM mapped_probe").scalar() == 42
+
+
 def test_writing_requests_take_the_write_lock_when_they_begin(file_app):
     _seed_lesson(file_app)
     engine = file_app.extensions["schoolhub.engine"]
