@@ -36,30 +36,28 @@ def _switches(engine) -> list[str]:
     return [s for s in engine.seen if s.startswith("SET")]
 
 
+def _ran(engine, *statements) -> tuple[list[str], list[str], int]:
+    """The plan mode each statement ran under, in one transaction; the switches; how many statements ran."""
+    with engine.connect() as conn:
+        engine.seen.clear()
+        modes = [conn.scalar(statement) for statement in statements]
+        return modes, _switches(engine), len(engine.seen)
+
+
 def test_marked_statements_run_generic_and_the_rest_as_postgresql_chooses(postgres):
-    with postgres.connect() as conn:
-        postgres.seen.clear()
-        assert conn.scalar(MARKED) == "force_generic_plan"
-        assert conn.scalar(MODE) == "auto"
-        assert conn.scalar(MODE) == "auto"
-        assert conn.scalar(MARKED) == "force_generic_plan"
-        # A switch only where the next statement wants the other mode; none before the first marked one.
-        assert _switches(postgres) == ["SET LOCAL plan_cache_mode = auto",
-                                       "SET LOCAL plan_cache_mode = force_generic_plan"]
-        assert len(postgres.seen) == 6
+    modes, switches, ran = _ran(postgres, MARKED, MODE, MODE, MARKED)
+    assert modes == ["force_generic_plan", "auto", "auto", "force_generic_plan"]
+    # A switch only where the next statement wants the other mode; none before the first marked one.
+    assert switches == ["SET LOCAL plan_cache_mode = auto", "SET LOCAL plan_cache_mode = force_generic_plan"]
+    assert ran == 6
 
 
 def test_statements_marked_custom_are_planned_for_their_values_every_time(postgres):
-    with postgres.connect() as conn:
-        postgres.seen.clear()
-        assert conn.scalar(CUSTOM) == "force_custom_plan"
-        assert conn.scalar(MARKED) == "force_generic_plan"
-        assert conn.scalar(MODE) == "auto"
-        assert conn.scalar(CUSTOM) == "force_custom_plan"
-        assert _switches(postgres) == ["SET LOCAL plan_cache_mode = force_custom_plan",
-                                       "SET LOCAL plan_cache_mode = force_generic_plan",
-                                       "SET LOCAL plan_cache_mode = auto",
-                                       "SET LOCAL plan_cache_mode = force_custom_plan"]
+    modes, switches, ran = _ran(postgres, CUSTOM, MARKED, MODE, CUSTOM)
+    assert modes == ["force_custom_plan", "force_generic_plan", "auto", "force_custom_plan"]
+    assert switches == ["SET LOCAL plan_cache_mode = force_custom_plan", "SET LOCAL plan_cache_mode = force_generic_plan",
+                        "SET LOCAL plan_cache_mode = auto", "SET LOCAL plan_cache_mode = force_custom_plan"]
+    assert ran == 8
 
 
 def test_a_custom_statement_past_its_fifth_run_is_still_planned_for_its_values(postgres):
