@@ -30,11 +30,13 @@ def informed_rows(schools, figures) -> list[Markup]:
 @functools.lru_cache(maxsize=1024)
 def _row(language: str, root: str, school_id: int, name: str, active: bool, informed: int, teachers: int) -> Markup:
     # Called inside a request of `language` and under the app's `root`, whose words and links it uses.
-    note = "" if active else f' <em>({escape(_("deactivated"))})</em>'
+    # Each message outside the f-strings: pybabel reads no call inside one (tests/core/test_i18n.py).
+    deactivated, heading = _("deactivated"), _("Teachers informed")
+    note = "" if active else f' <em>({escape(deactivated)})</em>'
     opening = "<tr>" if active else '<tr class="inactive">'
     told = _("%(done)d of %(all)d teachers of %(school)s: see who", done=informed, all=teachers, school=name)
     return Markup(
         f'{opening}<td class="title">{escape(name)}{note}</td>'
-        f'<td data-label="{escape(_("Teachers informed"))}" class="num">'
+        f'<td data-label="{escape(heading)}" class="num">'
         f'<a href="{escape(id_link("lessons.informed", school_id=school_id))}" aria-label="{escape(told)}">'
         f'{informed}/{teachers}</a></td></tr>')

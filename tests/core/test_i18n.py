@@ -87,6 +87,31 @@ def test_every_source_message_is_translated_into_vietnamese(source_catalog, vi):
         "(run `make extract-messages`, then translate):\n" + "\n".join(problems))
 
 
+# A gettext call written inside an f-string: Python 3.11 reads the f-string as one string token, so
+# pybabel never sees the call, and `make extract-messages` would drop its message from the catalogs (the
+# page would then show it in English).
+_CALL_IN_FSTRING = re.compile(r"\{[^{}]*\b(?:_|gettext|ngettext|pgettext|lazy_gettext|lazy_ngettext|_l)\(")
+
+
+def test_no_message_hides_in_an_f_string_where_extraction_cannot_see_it():
+    import tokenize
+
+    found = []
+    for path in sorted((ROOT / "schoolhub").rglob("*.py")):
+        with path.open("rb") as f:
+            for token in tokenize.tokenize(f.readline):
+                prefix = re.match(r"[A-Za-z]*", token.string).group(0).lower() if token.type == tokenize.STRING else ""
+                if "f" in prefix and _CALL_IN_FSTRING.search(token.string):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not found, "gettext called inside an f-string (pybabel cannot extract it); call it first:\n" + "\n".join(found)
+
+
+def test_f_string_check_sees_a_call_inside_and_none_outside():
+    assert _CALL_IN_FSTRING.search("f'<li>{escape(_(\"Core\"))}</li>'")
+    assert _CALL_IN_FSTRING.search('f"{ngettext(\'%(num)d minute\', \'%(num)d minutes\', n)}"')
+    assert not _CALL_IN_FSTRING.search("f'<li>{escape(core)}</li>'")
+
+
 def test_vietnamese_catalog_header_has_one_plural_form(vi):
     assert vi.locale is not None and str(vi.locale) == "vi"
     assert vi.num_plurals == 1
