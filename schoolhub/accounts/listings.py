@@ -110,11 +110,13 @@ def _schools_statement(named: bool) -> Select:
                # the id: same-named schools keep their page
                .order_by(OrgUnit.is_active.desc(), OrgUnit.name, OrgUnit.id))
     stmt = headed(schools, select(OrgUnit.id).where(*where), order=("-is_active", "name", "id"))
-    # Each school's admins as one JSON text: [[full_name, username, name_sort, id], ...] (by name on
-    # PostgreSQL; SQLite keeps no order in an aggregate, so readers sort by the last two).
+    # Each school's admins as one JSON text: [[full_name, username, name_sort, id, is_active], ...] (by name
+    # on PostgreSQL; SQLite keeps no order in an aggregate, so readers sort by name_sort and id). A
+    # deactivated account is listed, marked: the to-do badge counts its school as without an admin.
     listed = stmt.selected_columns
     admin = bindparam("admin_role", Role.SCHOOL_ADMIN, type_=Membership.role.type, literal_execute=True)
-    admins = (select(json_rows(User.full_name, User.username, User.name_sort, User.id, order_by=(User.name_sort, User.id)))
+    admins = (select(json_rows(User.full_name, User.username, User.name_sort, User.id, User.is_active_account,
+                               order_by=(User.name_sort, User.id)))
               .select_from(Membership).join(User, User.id == Membership.user_id)
               .where(Membership.unit_id == listed.id, Membership.role == admin, Membership.ended_on.is_(None))
               .scalar_subquery().label("admins"))
@@ -128,7 +130,8 @@ _SCHOOLS = {named: _schools_statement(named) for named in (False, True)}
 def schools_page(session: Session, commune: OrgUnit, q: str = "") -> Page:
     """The requested page of the commune's schools (those whose name or code holds `q`), open ones first,
     by name, as rows of id, code, name, level, is_active, their counters (teachers, classes, students;
-    None: no counters row yet) and admins (JSON text of [full_name, username, name_sort, id], or None)."""
+    None: no counters row yet) and admins (JSON text of [full_name, username, name_sort, id, is_active], or
+    None)."""
     params = {"commune_id": commune.id, "name": f"%{_like_escape(fold(q))}%", "code": f"%{_like_escape(q)}%"}
     page, _head = headed_page(session, _SCHOOLS[bool(q)], params)
     return page

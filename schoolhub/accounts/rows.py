@@ -109,8 +109,11 @@ def _school_row(language: str, root: str, commune_id: int, school_id: int, code:
     words = _school_words(language)
     note = "" if active else f' <em>({words["deactivated"]})</em>'
     by_name = sorted(json.loads(admins), key=lambda admin: (admin[2], admin[3]))
+    # A deactivated admin is named and marked, as on the school's people list: the to-do badge counts
+    # their school as one without an admin, and the row says why.
     people = ", ".join(f'{escape(full_name)} <span class="muted">({escape(username)})</span>'
-                       for full_name, username, _key, _id in by_name) or f'<em>{words["none"]}</em>'
+                       + ("" if is_active else f' <em>({words["deactivated"]})</em>')
+                       for full_name, username, _key, _id, is_active in by_name) or f'<em>{words["none"]}</em>'
     ids = {"commune_id": commune_id, "school_id": school_id}
     toggle = words["deactivate"] if active else words["reactivate"]
     opening = "<tr>" if active else '<tr class="inactive">'

@@ -67,3 +67,25 @@ def test_a_page_past_the_end_shows_the_last_one_with_the_count(world, factory, l
     assert len(rows(client.get(f"/communes/{world.commune.id}/schools?page=7"))) == 1
     empty = client.get(f"/communes/{world.commune.id}/schools?q=khong+co+truong+nao").get_data(as_text=True)
     assert "0 trường" in empty and "Không có trường nào khớp" in empty
+
+
+def test_a_deactivated_admin_is_named_and_marked_where_the_badge_counts_the_school_without_one(world, login_as, db):
+    """The to-do badge counts a school whose only admin's account is deactivated as a school without an
+    admin; the school list and the appoint page name that admin and say the account is deactivated, so the
+    officer sees why (and an active admin beside them is shown plainly)."""
+    services.set_user_active(db, world.officer, world.other_admin, False)
+    db.commit()
+    client = login_as(world.officer)
+    found = rows(client.get(f"/communes/{world.commune.id}/schools"))
+    assert found["Trường THCS Bình Minh"]["Người quản trị"] == "Lê Văn Bình (admin2) (đã ngừng hoạt động)"
+    assert found["Trường THCS Bình Chương"]["Người quản trị"] == "Phan Đức Quân (admin)"
+    assert "1 trường chưa có người quản trị" in client.get("/").get_data(as_text=True)
+
+    page = lxml.html.fromstring(
+        client.get(f"/communes/{world.commune.id}/schools/{world.other_school.id}/admins").get_data(as_text=True))
+    assert [li.text_content() for li in page.xpath("//section/ul/li")] == ["Lê Văn Bình (admin2) (đã ngừng hoạt động)"]
+    assert "Hiện không ai trong số họ đăng nhập được" in page.text_content()
+    own = lxml.html.fromstring(
+        client.get(f"/communes/{world.commune.id}/schools/{world.school.id}/admins").get_data(as_text=True))
+    assert [li.text_content() for li in own.xpath("//section/ul/li")] == ["Phan Đức Quân (admin)"]
+    assert "Hiện không ai trong số họ đăng nhập được" not in own.text_content()
