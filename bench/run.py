@@ -8,7 +8,10 @@
    X-SQL-Count header, switched on for the benchmark only) and CPU ms per request of the app
    (gunicorn's processes) and of the database server (PostgreSQL's processes; SQLite runs inside
    the app).
-4. Prints a table and writes bench/results/<date>-<db>-<preset>.json.
+4. With BENCH_RUNS=N (--runs, 1 to 5), does all of step 3 N times in a row on the same server, each run
+   with its own ceiling, and reports each page's median figures with every run's ratio: a shared
+   host's speed drifts by a fifth within minutes, and a median of runs is how the issue measured.
+5. Prints a table and writes bench/results/<date>-<db>-<preset>.json.
 
 Loopback only, bounded in time: every wrk run lasts BENCH_DURATION seconds (default 10).
 """
@@ -22,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -55,6 +59,7 @@ class Settings:
     connections: int = 16
     threads: int = 2
     workers: int = 2
+    runs: int = 1
 
 
 def parse_settings(argv: list[str] | None = None, env: dict | None = None) -> Settings:
@@ -67,12 +72,16 @@ def parse_settings(argv: list[str] | None = None, env: dict | None = None) -> Se
     parser.add_argument("--seed", type=int, default=env.get("BENCH_SEED", "57"))
     parser.add_argument("--duration", type=int, default=env.get("BENCH_DURATION", "10"),
                         help="seconds of load per page")
+    parser.add_argument("--runs", type=int, default=env.get("BENCH_RUNS", "1"),
+                        help="runs of every page in a row; the table gives each page's medians")
     args = parser.parse_args(argv)
     if args.db not in DBS or args.preset not in PRESETS:  # defaults from the environment skip `choices`
         parser.error(f"BENCH_DB must be one of {', '.join(DBS)} and BENCH_PRESET one of {', '.join(PRESETS)}")
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be between 1 and 120 seconds")
-    return Settings(db=args.db, preset=args.preset, seed=args.seed, duration=args.duration)
+    if not 1 <= args.runs <= 5:
+        parser.error("--runs must be between 1 and 5")
+    return Settings(db=args.db, preset=args.preset, seed=args.seed, duration=args.duration, runs=args.runs)
 
 
 @dataclass
@@ -90,6 +99,7 @@ class PageResult:
     app_cpu_ms: float = 0.0
     db_cpu_ms: float = 0.0
     errors: int = 0
+    ratios: list[float] = field(default_factory=list)  # each run's ratio, when there were several
 
 
 @dataclass
@@ -105,6 +115,7 @@ class RunResult:
     connections: int
     workers: int
     pages: list[PageResult] = field(default_factory=list)
+    runs: int = 1
 
 
 # ---- wrk ----------------------------------------------------------------------------------------
@@ -397,15 +408,42 @@ def with_ratios(result: RunResult) -> RunResult:
     return result
 
 
+def medians(runs: list[RunResult]) -> RunResult:
+    """One result of several runs of the same pages (each with its ratios): per page, the median of each
+    figure, the ratio being the median of the runs' ratios (each against its own run's ceiling), every
+    run's ratio kept beside it; the statements are the least any run counted, the errors all of them."""
+    first = runs[0]
+    combined = RunResult(db=first.db, preset=first.preset, seed=first.seed, date=first.date, machine=first.machine,
+                         duration_s=first.duration_s, connections=first.connections, workers=first.workers,
+                         runs=len(runs))
+    for i, page in enumerate(first.pages):
+        same = [run.pages[i] for run in runs]
+        combined.pages.append(PageResult(
+            name=page.name, path=page.path, role=page.role,
+            requests_per_s=statistics.median(p.requests_per_s for p in same),
+            p50_ms=statistics.median(p.p50_ms for p in same), p99_ms=statistics.median(p.p99_ms for p in same),
+            ratio=round(statistics.median(p.ratio for p in same), 3),
+            sql_per_request=min(p.sql_per_request for p in same),
+            app_cpu_ms=statistics.median(p.app_cpu_ms for p in same),
+            db_cpu_ms=statistics.median(p.db_cpu_ms for p in same),
+            errors=sum(p.errors for p in same), ratios=[p.ratio for p in same]))
+    return combined
+
+
 def table(result: RunResult) -> str:
-    """The run as a Markdown table (README's Performance section quotes it)."""
+    """The run as a Markdown table (README's Performance section quotes it); for several runs, their
+    medians and each run's ratio."""
+    several = result.runs > 1
     lines = [f"{result.db}, {result.preset} preset (seed {result.seed}), {result.date}, {result.machine}, "
-             f"wrk -t2 -c{result.connections} -d{result.duration_s}s, gunicorn {result.workers} workers",
-             "", "| page | req/s | p50 ms | p99 ms | ratio | SQL | app CPU ms | db CPU ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             f"wrk -t2 -c{result.connections} -d{result.duration_s}s, gunicorn {result.workers} workers"
+             + (f", median of {result.runs} runs" if several else ""),
+             "", "| page | req/s | p50 ms | p99 ms | ratio | SQL | app CPU ms | db CPU ms |"
+             + (" ratio of each run |" if several else ""),
+             "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---|" if several else "")]
     for p in result.pages:
         lines.append(f"| {p.name} | {p.requests_per_s:,.0f} | {p.p50_ms:.1f} | {p.p99_ms:.1f} | {p.ratio:.3f} | "
-                     f"{p.sql_per_request} | {p.app_cpu_ms:.1f} | {p.db_cpu_ms:.1f} |")
+                     f"{p.sql_per_request} | {p.app_cpu_ms:.1f} | {p.db_cpu_ms:.1f} |"
+                     + (f" {' · '.join(f'{r:.3f}' for r in p.ratios)} |" if several else ""))
     return "\n".join(lines)
 
 
@@ -429,22 +467,27 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
     url = ensure_data(settings)
-    result = RunResult(db=settings.db, preset=settings.preset, seed=settings.seed, date=date.today().isoformat(),
-                       machine=_machine(), duration_s=settings.duration, connections=settings.connections,
-                       workers=settings.workers)
+    runs: list[RunResult] = []
     server = Server(url, settings.workers)
     try:
         cookies: dict[str, str] = {}
-        for name, path, role in pages(url):
-            if role and role not in cookies:
-                cookies[role] = login(server.base, role)
-            page = measure(settings, server, name, path, role, cookies.get(role))
-            result.pages.append(page)
-            print(f"  {name:30} {page.requests_per_s:8,.0f} req/s  p50 {page.p50_ms:6.1f} ms  SQL {page.sql_per_request}",
-                  flush=True)
+        for run in range(settings.runs):
+            if settings.runs > 1:
+                print(f"run {run + 1} of {settings.runs}", flush=True)
+            result = RunResult(db=settings.db, preset=settings.preset, seed=settings.seed,
+                               date=date.today().isoformat(), machine=_machine(), duration_s=settings.duration,
+                               connections=settings.connections, workers=settings.workers)
+            for name, path, role in pages(url):
+                if role and role not in cookies:
+                    cookies[role] = login(server.base, role)
+                page = measure(settings, server, name, path, role, cookies.get(role))
+                result.pages.append(page)
+                print(f"  {name:30} {page.requests_per_s:8,.0f} req/s  p50 {page.p50_ms:6.1f} ms  "
+                      f"SQL {page.sql_per_request}", flush=True)
+            runs.append(with_ratios(result))
     finally:
         server.stop()
-    with_ratios(result)
+    result = runs[0] if len(runs) == 1 else medians(runs)
     print()
     print(table(result))
     print(f"\nwritten to {write(result).relative_to(ROOT)}")

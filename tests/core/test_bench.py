@@ -53,11 +53,15 @@ def test_settings_come_from_the_environment_and_the_command_line():
     env = {"BENCH_DB": "postgres", "BENCH_PRESET": "province", "BENCH_SEED": "3", "BENCH_DURATION": "5"}
     assert bench.parse_settings([], env) == bench.Settings(db="postgres", preset="province", seed=3, duration=5)
     assert bench.parse_settings(["--db", "sqlite"], env).db == "sqlite"  # the command line wins
+    assert bench.parse_settings([], {"BENCH_RUNS": "3"}).runs == 3
+    assert bench.parse_settings(["--runs", "2"], {"BENCH_RUNS": "3"}).runs == 2
+    assert bench.parse_settings([], {}).runs == 1
 
 
 @pytest.mark.parametrize("argv,env", [
     (["--db", "mysql"], {}), (["--preset", "country"], {}), (["--seed", "x"], {}), (["--duration", "0"], {}),
     (["--duration", "121"], {}), ([], {"BENCH_DB": "oracle"}), ([], {"BENCH_SEED": "x"}),
+    (["--runs", "0"], {}), (["--runs", "6"], {}), ([], {"BENCH_RUNS": "x"}),
 ])
 def test_bad_settings_exit_2(argv, env, capsys):
     with pytest.raises(SystemExit) as stopped:
@@ -98,6 +102,36 @@ def test_the_result_file_has_every_figure_of_every_page(tmp_path):
                 "db_cpu_ms"} <= page.keys()
     table = bench.table(result)
     assert "| lesson list | 300 | 1.0 | 2.0 | 0.273 | 3 | 4.5 | 0.5 |" in table
+
+
+def _run(ceiling_first, ceiling_last, lesson_list, sql=3, errors=0):
+    result = bench.RunResult(db="postgres", preset="province", seed=57, date="2026-12-06", machine="2 cores, x",
+                             duration_s=10, connections=16, workers=2, pages=[
+                                 _page("healthz (ceiling)", "/healthz", ceiling_first),
+                                 _page("lesson list", "/lessons", lesson_list, "demo.teacher"),
+                                 _page("healthz (ceiling, last)", "/healthz", ceiling_last)])
+    result.pages[1].sql_per_request, result.pages[1].errors = sql, errors
+    return bench.with_ratios(result)
+
+
+def test_several_runs_give_each_pages_medians_and_every_runs_ratio(tmp_path):
+    """Each run's ratio is against its own ceiling: a run in a slower minute has a lower ceiling too, and
+    its ratio stays comparable; the page's ratio is the median of those, not of requests over ceilings."""
+    runs = [_run(1000.0, 1000.0, 250.0), _run(1600.0, 1600.0, 320.0, errors=2), _run(1200.0, 1400.0, 390.0, sql=2)]
+    assert [run.pages[1].ratio for run in runs] == [0.25, 0.2, 0.3]
+    combined = bench.medians(runs)
+    lesson_list = combined.pages[1]
+    assert combined.runs == 3 and lesson_list.ratios == [0.25, 0.2, 0.3]
+    assert lesson_list.ratio == 0.25 and lesson_list.requests_per_s == 320.0
+    assert lesson_list.sql_per_request == 2 and lesson_list.errors == 2  # the least count, every error
+    table = bench.table(combined)
+    assert "median of 3 runs" in table.splitlines()[0]
+    assert "| lesson list | 320 | 1.0 | 2.0 | 0.250 | 2 | 4.5 | 0.5 | 0.250 · 0.200 · 0.300 |" in table
+    data = json.loads(bench.write(combined, tmp_path).read_text(encoding="utf-8"))
+    assert data["runs"] == 3 and data["pages"][1]["ratios"] == [0.25, 0.2, 0.3]
+    # One run: the table and file as before, without the runs' column.
+    single = bench.table(runs[0])
+    assert "median" not in single and "| lesson list | 250 | 1.0 | 2.0 | 0.250 | 3 | 4.5 | 0.5 |" in single
 
 
 def test_every_key_page_is_measured(app, connection, database_url):
