@@ -6,6 +6,7 @@ from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
 from schoolhub.accounts.policy import is_commune_officer, is_school_staff
+from schoolhub.db import like_constant
 from schoolhub.lessons.models import Lesson, LessonStatus, SchoolLessons, Visibility
 from schoolhub.policy import (
     define,
@@ -222,7 +223,9 @@ def is_asked_to_confirm(user, lesson: Lesson) -> bool:
 def _audience_clause(role: Role) -> ColumnElement[bool]:
     """Lessons naming no audience, or one that `role` belongs to."""
     keys = [key for key, roles in _AUDIENCE_ROLES.items() if role in roles]
-    return or_(Lesson.audiences == "", *[Lesson.audiences.like(f"%,{key},%") for key in keys])
+    # The patterns written into the SQL (db.like_constant): SQLite would prepare the statement again on every
+    # run, and this clause sits in the to-do badge's questions, which every page's user load carries.
+    return or_(Lesson.audiences == "", *[like_constant(Lesson.audiences, f"%,{key},%") for key in keys])
 
 
 @scope(CONFIRM_LESSON, Lesson)

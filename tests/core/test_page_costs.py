@@ -162,3 +162,41 @@ def test_postgresql_key_pages_switch_the_planner_only_where_marked(world, factor
         switches.clear()
     assert {name for name, n in found.items() if n} == SWITCHING, found
     assert all(found[name] <= 2 for name in SWITCHING), found
+
+
+# What a user typed into a search is bound: those pages' LIKE patterns are parameters by need.
+TYPED_PATTERNS = SWITCHING
+
+
+def test_key_pages_bind_no_like_pattern_but_the_words_searched(world, factory, client_for, app):
+    """SQLite prepares a statement again on every run when a LIKE's pattern is a bound parameter (and, past
+    its 31st parameter, whenever any of those is bound): a constant pattern is written into the SQL
+    (db.like_constant). The to-do badge's audience test, joined to every page's user load, made SQLite
+    parse and plan that statement on every page."""
+    import re
+
+    from sqlalchemy import event
+
+    bound_like = re.compile(r"\bLIKE\s+(\?|%\(\w+\)s|:\w+)", re.IGNORECASE)
+    lesson = factory.lesson(world.school, world.teacher, title="Chuyển đổi số", topics=("cds",), is_core=True,
+                            audiences=("teachers",))
+    ids = {"commune": world.commune.id, "school": world.school.id, "lesson": lesson.id}
+    engine = app.extensions["schoolhub.engine"]
+    seen: list[str] = []
+
+    def _seen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    found = {}
+    for name, role, template in PAGES:
+        client = client_for(role)
+        client.get(template.format(**ids))  # warm: the badge's questions join the user load from then on
+        event.listen(engine, "before_cursor_execute", _seen)
+        try:
+            assert client.get(template.format(**ids)).status_code == 200, name
+        finally:
+            event.remove(engine, "before_cursor_execute", _seen)
+        found[name] = sum(len(bound_like.findall(statement)) for statement in seen)
+        seen.clear()
+    assert {name for name, n in found.items() if n} <= TYPED_PATTERNS, found
+    assert found["teacher home"] == 0 and found["school admin home"] == 0, found

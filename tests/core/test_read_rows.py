@@ -1,11 +1,13 @@
 """db.read_rows: a select of columns run on the session's connection, past the ORM's execution layer,
-sees what the session holds as session.execute would (autoflush), in the same transaction."""
+sees what the session holds as session.execute would (autoflush), in the same transaction. And
+db.like_constant, the LIKE whose constant pattern is written into the SQL for SQLite's sake."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from schoolhub.accounts.models import OrgUnit, SchoolClass
-from schoolhub.db import read_rows
+from schoolhub.db import like_constant, read_rows
 
 
 def _classes(db, school) -> int:
@@ -37,3 +39,19 @@ def test_parameters_and_rows_by_name(world, db):
     stmt = select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id == bindparam("unit_id"))
     [row] = list(read_rows(db, stmt, {"unit_id": world.school.id}))
     assert (row.id, row.name) == (world.school.id, "Trường THCS Bình Chương")
+
+
+def test_a_constant_like_pattern_is_written_into_the_sql_and_selects_as_a_bound_one(world, db):
+    clause = like_constant(OrgUnit.path, f"{world.commune.path}%")
+    compiled = select(OrgUnit.id).where(clause).compile(db.get_bind())
+    # psycopg's SQL doubles a written %: the driver reads it back as one.
+    assert f"LIKE '{world.commune.path}%'" in str(compiled).replace("%%", "%") and compiled.params == {}
+    written = db.scalar(select(func.count()).where(clause))
+    bound = db.scalar(select(func.count()).where(OrgUnit.path.like(f"{world.commune.path}%")))
+    assert written == bound >= 3  # the commune and its schools
+
+
+def test_a_like_pattern_that_would_need_quoting_is_refused():
+    for hostile in ("%' OR '1'='1", "a'b", "x;--", "%\\%", ""):
+        with pytest.raises(ValueError):
+            like_constant(OrgUnit.path, hostile)
