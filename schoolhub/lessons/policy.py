@@ -99,17 +99,27 @@ def visible_lessons(user) -> ColumnElement[bool]:
     return shared_clause("visible_lessons", user, _visible_lessons)
 
 
-def _visible_lessons(user) -> ColumnElement[bool]:
+def visible_published_lessons(user) -> ColumnElement[bool]:
+    """visible_lessons and published, the lists' and searches' scope, written without the drafts' branch:
+    status = published AND (public OR the user's communes' commune lessons OR the user's schools' school
+    lessons). The same lessons; PostgreSQL no longer plans (and a search's tiers no longer carry, in each
+    of their eight parts) a branch that can never hold (built once per process and principal)."""
+    return shared_clause("visible_published_lessons", user, lambda u: _visible_lessons(u, published_only=True))
+
+
+def _visible_lessons(user, published_only: bool = False) -> ColumnElement[bool]:
     published = Lesson.status == LessonStatus.PUBLISHED
-    clauses = [and_(published, Lesson.visibility == Visibility.PUBLIC)]
-    if not is_authenticated(user):
-        return or_(*clauses)
-    ms = memberships(user)
+    clauses = [Lesson.visibility == Visibility.PUBLIC]
+    ms = memberships(user) if is_authenticated(user) else []
+    if ms:
+        reach, commune_reach = _reach(ms)
+        clauses.append(and_(Lesson.visibility == Visibility.COMMUNE, _units_under(commune_reach)))
+        clauses.append(and_(Lesson.visibility == Visibility.SCHOOL, _units_under(reach)))
+    if published_only:
+        return and_(published, or_(*clauses))
+    clauses = [and_(published, clause) for clause in clauses]
     if not ms:
         return or_(*clauses)
-    reach, commune_reach = _reach(ms)
-    clauses.append(and_(published, Lesson.visibility == Visibility.COMMUNE, _units_under(commune_reach)))
-    clauses.append(and_(published, Lesson.visibility == Visibility.SCHOOL, _units_under(reach)))
     # Drafts and archived lessons: the school's admins, and the author while teaching there.
     own = []
     admin_paths = {m.unit.path for m in ms if m.role == Role.SCHOOL_ADMIN}

@@ -21,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from schoolhub.lessons.labels import named_and_kept
 from schoolhub.lessons.models import Lesson, LessonStatus
-from schoolhub.lessons.policy import visible_lessons
+from schoolhub.lessons.policy import visible_lessons, visible_published_lessons
 from schoolhub.policy import is_authenticated
 from schoolhub.textfold import exact_key, fold, nfc
 
@@ -166,9 +166,12 @@ def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: in
 
 def where_of(shape: Shape, user) -> list:
     """What a search narrows by before the words: the VIEW_LESSON scope, the status, the filters."""
-    where = [visible_lessons(user)]
-    if shape.status is not None:
-        where.append(Lesson.status == shape.status)
+    if shape.status == LessonStatus.PUBLISHED:
+        where = [visible_published_lessons(user)]  # the status in it
+    else:
+        where = [visible_lessons(user)]
+        if shape.status is not None:
+            where.append(Lesson.status == shape.status)
     if shape.mine:
         where.append(Lesson.author_id == bindparam("author_id", type_=Integer()))
     columns = {"topic": Lesson.topics, "subject": Lesson.subjects, "grade": Lesson.grades}
