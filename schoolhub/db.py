@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, String, create_engine, event, literal_column
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
@@ -328,8 +328,6 @@ def like_constant(column, pattern: str):
     preset). Letters, digits, underscores, commas, slashes and % only, so the text needs no quoting."""
     if not _CONSTANT_PATTERN.fullmatch(pattern):
         raise ValueError(f"not a constant LIKE pattern: {pattern!r}")
-    from sqlalchemy import String, literal_column
-
     return column.like(literal_column(f"'{pattern}'", String()))
 
 

@@ -240,8 +240,10 @@ def _few_matches(shape: search_module.Shape, user) -> Select:
 
 
 def _tier_tests(shape: search_module.Shape) -> list[list]:
-    """Each tier's tests: its own first, then the better tiers' (title, folded text, exact text), so a
-    walk reads a lesson's long text only once its cheaper tests passed. A lesson passing a tier's own
+    """Each tier's tests, for _whole_tier (a statement of its own, with no probes to ask): its own first,
+    then "not a better tier" on the texts (title, folded text, exact text), so a lesson's long text is
+    read only once its cheaper tests passed. The tiers' statement asks the better tiers' probes instead
+    (_tiers_statement). A lesson passing a tier's own
     test matches the query (the exact text, the title and the phrase all lie inside its folded text,
     which holds every word), so the first tiers are found through their own indexes alone; only the
     last, "matches, but none of those", asks for the words."""
