@@ -145,14 +145,25 @@ def search_shape(user, **filters) -> tuple[search_module.Shape, dict]:
     return search_module.shape_of(user, **filters)
 
 
-def _kept(kind: str, shape: search_module.Shape, user, build, custom: bool = False):
+def _kept(kind: str, shape: search_module.Shape, user, build, plan: str | None = None):
     """A search statement of this kind and shape for this principal, built once and reused: its values
-    are parameters, so it serves every query of the shape (see lessons.search). `custom`: PostgreSQL
-    plans it for each query's words (db.custom_plan), never with a generic plan, which knows nothing of
-    the LIKE patterns; the others it plans as usual (measured at the province preset: the tiers' and the
-    ranked statements' generic plans run about as fast as the planned ones, without the planning)."""
-    return shared_clause(("search", kind, shape), user,
-                         lambda u: custom_plan(build(shape, u)) if custom else build(shape, u))
+    are parameters, so it serves every query of the shape (see lessons.search). `plan` on PostgreSQL:
+    "custom" plans it for each query's words (db.custom_plan), never with a generic plan, which knows
+    nothing of the LIKE patterns; "generic" runs its generic plan (db.generic_plan); None plans it as
+    PostgreSQL chooses (auto)."""
+    marks = {"custom": custom_plan, "generic": generic_plan, None: lambda stmt: stmt}
+    return shared_clause(("search", kind, shape), user, lambda u: marks[plan](build(shape, u)))
+
+
+def _tiers_plan(shape: search_module.Shape) -> str | None:
+    """How the tiers' statement is planned. Its generic plan asks each tier's trigram index with the pattern
+    as a parameter, and runs as fast as the plan made for the words, without making it: at the province
+    preset (PostgreSQL server CPU a run, EXPLAIN's plans alike) "chuyen doi so" 5.1 → 2.9 ms, with
+    diacritics 12.0 → 9.9 ms, "tri tue nhan tao" in topic "ai" 6.0 → 5.4 ms, "hoc sinh" in topic "ai"
+    341 → 122 ms. Under auto PostgreSQL kept planning it anew on every run (1.4 ms of planning). Not for a
+    lone short word ("so"): its patterns hold no trigram, and a generic plan still hands them to the
+    trigram indexes, which then read whole (458 ms against 284 ms planned for the word)."""
+    return None if shape.kinds == ("short",) else "generic"
 
 
 def search_page(session: Session, user, **filters) -> Page:
@@ -185,7 +196,7 @@ def search_page(session: Session, user, **filters) -> Page:
     if not tiered or not shape.ranked or shape.status != LessonStatus.PUBLISHED or need > PROBE:
         return _sorted_page(session, user, shape, params)
     # Few matches: ranking them all in one statement costs less than the tiers'.
-    few = read_rows(session, _kept("few", shape, user, _few_matches, custom=True), {**params, "few": FEW}).all()
+    few = read_rows(session, _kept("few", shape, user, _few_matches, plan="custom"), {**params, "few": FEW}).all()
     if len(few) < FEW:  # every match: ranked by id, without asking the trigram indexes again
         return _sorted_page(session, user, shape, {**params, "few_ids": [row.id for row in few]}, among=True)
     filtered = bool(shape.filters)
@@ -258,7 +269,7 @@ def _tier_rows(session: Session, user, shape: search_module.Shape, params: dict,
     """For each tier, its probe (at most `limit` matches, any order) and its walk (its first `need` in
     list order among the WALK newest readable lessons), in ONE statement whose parts run only when
     needed (_tiers_statement)."""
-    stmt = _kept("tiers", shape, user, _tiers_statement)
+    stmt = _kept("tiers", shape, user, _tiers_statement, plan=_tiers_plan(shape))
     rows = read_rows(session, stmt, {**params, "need": need, "probe_limit": limit, "walk": WALK}).all()
     parts = len(search_module.tiers_of(shape)) + 1
     probes = [[row for row in rows if row.part == rank] for rank in range(parts)]
