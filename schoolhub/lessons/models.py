@@ -71,7 +71,10 @@ class Lesson(LessonContent, Base):
         # Newest-first lists, the feed and the core-first lesson list walk these in order.
         Index(None, "status", "published_at", "id"),
         Index(None, "status", "visibility", "published_at"),
-        Index(None, "status", "is_core", "published_at", "id"),
+        # On PostgreSQL its entries also carry what a search's walk of the newest lessons tests (their
+        # visibility, school and folded title): the walk reads the index alone (migration 0015).
+        Index(None, "status", "is_core", "published_at", "id",
+              postgresql_include=["visibility", "school_id", "title_folded"]),
         # The search index lives outside the metadata (pg_trgm GIN on PostgreSQL, an FTS5 table on SQLite):
         # migration 0004 makes it; schoolhub.migrate.DATABASE_ONLY keeps Alembic's comparison off it.
         # So does ix_lessons_core_scope (migration 0008): (is_core, coalesce(core_unit_id, school_id)), the
