@@ -236,6 +236,7 @@ def make_engine(url: str, busy_timeout: float = 10.0, prepare_threshold: int | N
         # that is the setting for PgBouncer in transaction mode, where a session's SET would reach other
         # clients of the same server connection.
         _plan_modes(engine)
+        _serial_plans(engine)
     if sqlite:
         # pysqlite opens transactions lazily and so breaks SAVEPOINT; let SQLAlchemy
         # emit BEGIN itself (the recipe from SQLAlchemy's SQLite documentation).
@@ -355,6 +356,24 @@ def custom_plan(stmt):
     depends on the words searched.
     """
     return stmt.execution_options(**{CUSTOM_PLAN: True})
+
+
+def _serial_plans(engine: Engine) -> None:
+    """PostgreSQL: the app's connections plan no parallel query (max_parallel_workers_per_gather = 0).
+
+    A page's statements read a few dozen rows; starting parallel workers costs more than any of them.
+    With the statistics of a freshly vacuumed province (seed-scale), the lesson list's generic plan
+    became a Gather Merge of two workers: 12 ms a page where the plain index scan takes 0.5 ms, and the
+    list fell from 236 to 65 requests a second under load (make bench, province preset). Set once per
+    connection, like plan_cache_mode (and likewise not where a pooler in transaction mode would hand
+    the session's setting to other clients: see make_engine)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_parallel_workers(dbapi_connection, connection_record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+        if not dbapi_connection.autocommit:
+            dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
 
 
 def _plan_modes(engine: Engine) -> None:
