@@ -126,7 +126,7 @@ def test_a_key_page_builds_no_statement_on_a_repeated_request(world, factory, cl
 
 
 # Pages whose every statement is marked for its generic plan (schoolhub.db.generic_plan): on PostgreSQL they
-# run no planner switch. The searches' ranking tiers need plans for their words, so they switch.
+# run no planner switch. The searches' few-matches probe needs a plan for its words, so they switch.
 SWITCHING = {"search, common phrase", "search, rare phrase", "search with a filter"}
 
 
