@@ -56,13 +56,14 @@ def seed_scale_command(preset: str, seed: int, password: str):
     """Fill an EMPTY migrated database with realistic data at scale (demo accounts included)."""
     import time
 
-    from schoolhub.scale import PRESETS, seed_scale
+    from schoolhub.scale import PRESETS, seed_scale, settle
 
     db = _db()
     if _has_rows(db):
         raise click.ClickException("seed-scale fills an empty database; this one already has data.")
     started = time.perf_counter()
     run = seed_scale(db, PRESETS[preset], seed=seed, password=password)
+    settle(get_engine())
     click.echo(f"Preset {preset} (seed {seed}) in {time.perf_counter() - started:.0f} s: "
                + ", ".join(f"{n:,} {label}" for label, n in run.counts.items()))
     click.echo(f"Demo accounts: {', '.join(sorted(run.made.get('demo', {})))} — password: {password}")

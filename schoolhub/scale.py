@@ -108,11 +108,14 @@ def seed_scale(session: Session, preset: Preset, *, seed: int = 57, password: st
     # newest-first index of every core lesson to count the few of one school.
     session.execute(text("ANALYZE"))
     session.commit()
-    engine = session.get_bind()
+    return run
+
+
+def settle(engine) -> None:
+    """After a bulk load (the seed-scale command), what PostgreSQL's autovacuum would do a little later:
+    VACUUM marks the pages all-visible, so an index-only scan (the search's walk, migration 0015) reads no
+    table page to check a row's visibility. It runs outside any transaction, on a connection of its own
+    (so not in seed_scale, which tests run inside theirs); SQLite needs nothing more than its ANALYZE."""
     if engine.dialect.name == "postgresql":
-        # After a bulk load, what autovacuum would do a little later: mark the pages all-visible, so an
-        # index-only scan (the search's walk, migration 0015) reads no table page to check a row's
-        # visibility. VACUUM runs outside a transaction.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM")
-    return run
