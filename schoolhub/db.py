@@ -28,6 +28,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
 
 ADDRESS_KEY = "client_address"
@@ -356,6 +358,25 @@ def custom_plan(stmt):
     depends on the words searched.
     """
     return stmt.execution_options(**{CUSTOM_PLAN: True})
+
+
+def planned_for_values(stmt):
+    """A statement (built once) whose values are written into its SQL when it runs, not sent as parameters:
+    PostgreSQL plans it for them, as custom_plan would, with no SET of plan_cache_mode around it (each one
+    a round trip; a search ran two for its probe of a few matches). A statement without parameters has
+    no other plan to choose, so it is marked to run under the connections' default (generic_plan). Run
+    again with the same values on a connection, it is prepared there and its plan is kept, as for any
+    statement; new values are a new text, planned anew.
+
+    SQLAlchemy writes each value with its type's literal form, quotes doubled: a value cannot end the
+    literal it is written in. For values a user types only where a plan must know them (LIKE patterns)."""
+
+    def literal(element):
+        if isinstance(element, BindParameter) and not element.literal_execute:
+            return element.render_literal_execute()
+        return None
+
+    return generic_plan(visitors.replacement_traverse(stmt, {}, literal))
 
 
 def _serial_plans(engine: Engine) -> None:
