@@ -254,3 +254,31 @@ def test_the_tiers_run_their_generic_plan_unless_the_query_is_one_short_word(man
     assert _modes_before(app, client, "/lessons?q=chuyen+doi+so", is_tiers) == ["force_generic_plan"] * 7
     assert _modes_before(app, client, "/lessons?q=doi&topic=khcn", is_tiers) == ["force_generic_plan"] * 7
     assert _modes_before(app, client, "/lessons?q=so", is_tiers) == ["auto"] * 7
+
+
+def test_a_ranked_page_reads_its_cards_with_one_statement_text_whatever_their_number(many, world, app, login_as,
+                                                                                    small_steps):
+    """PostgreSQL: the page's ids are one array parameter. An expanding IN wrote a parameter per id (a text
+    per number of ids, each prepared apart on every connection), and rendering them was about a tenth of
+    a search's Python."""
+    from sqlalchemy import event
+
+    engine = app.extensions["schoolhub.engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes the ids as a list of values")
+    client = login_as(world.teacher)
+    cards: list[tuple[str, object]] = []
+
+    def _before(conn, cursor, statement, parameters, *args):
+        if statement.startswith("SELECT lessons.id, lessons.title") and statement.endswith("ANY (%(ids)s::INTEGER[])"):
+            cards.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", _before)
+    try:
+        shown = [listed(client, q=q, page=page) for q, page in (("chuyen doi so", 1), ("bang tinh", 1),
+                                                                   ("bang tinh", 2), ("doi", 2))]
+    finally:
+        event.remove(engine, "before_cursor_execute", _before)
+    assert len({len(ids) for ids in shown}) > 1  # pages of different lengths
+    assert len(cards) == len(shown) and len({statement for statement, _p in cards}) == 1
+    assert [sorted(p["ids"]) for _s, p in cards if "ids" in p] == [sorted(ids) for ids in shown]
