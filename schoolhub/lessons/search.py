@@ -83,25 +83,34 @@ def _text(name: str):
 
 def word_kind(word: str) -> str:
     """How a word is looked for: "short" (no trigram: a substring test on the rows the rest narrowed),
-    "fts" (SQLite's FTS5 trigram table) or "like" (the folded text's LIKE, PostgreSQL's trigram index)."""
+    "fts" (a phrase query of SQLite's FTS5 trigram table) or "like" (the folded text's LIKE, PostgreSQL's
+    trigram index)."""
     if len(word) <= SHORT:
         return "short"
-    if _on_sqlite() and not any(ch in word for ch in "%_\\"):
+    if _on_sqlite():
         return "fts"
     return "like"
 
 
+def fts_phrase(text: str) -> str:
+    """`text` as an FTS5 phrase (a string in double quotes, its own doubled): on a trigram table, the
+    rows holding it as a substring. Every character is text there, LIKE's wildcards too."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def _word_value(kind: str, word: str) -> str:
-    return word if kind == "short" else f"%{word}%" if kind == "fts" else f"%{like_escape(word)}%"
+    return word if kind == "short" else fts_phrase(word) if kind == "fts" else f"%{like_escape(word)}%"
 
 
 def word_test(kind: str, name: str):
     """Lessons whose folded text holds the word bound to `name`, through the trigram index of either
     database.
 
-    PostgreSQL's pg_trgm GIN index serves the LIKE on lessons.search_folded itself; on SQLite the
-    FTS5 trigram table answers the same LIKE (words of 3 characters or more without LIKE's special
-    characters; the rest take the plain LIKE, with the same result).
+    PostgreSQL's pg_trgm GIN index serves the LIKE on lessons.search_folded itself. On SQLite the FTS5
+    trigram table answers a phrase query: the word's trigrams one after the other, the same rows as the
+    LIKE, found from the index's positions alone. Its LIKE went through the same index, but then read
+    and tested each candidate's text (about 3 KB): for a word in most lessons, 4.2 ms against 0.33 ms
+    (measured at the commune preset, "chuyen", 949 lessons).
 
     A word of one or two letters ("so", "ai") holds no trigram: given to the GIN index it makes
     PostgreSQL read the whole index. It is checked instead on the rows the longer words (through the
@@ -111,7 +120,7 @@ def word_test(kind: str, name: str):
     if kind == "short":
         return _position(Lesson.search_folded, _text(name)) > 0
     if kind == "fts":
-        return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.like(_text(name))))
+        return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.match(_text(name))))
     return Lesson.search_folded.like(_text(name), escape="\\")
 
 

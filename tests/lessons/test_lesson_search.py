@@ -340,3 +340,21 @@ def test_the_filters_keep_what_was_chosen_in_the_readers_language(corpus, world,
     assert '<option value="ai" selected>Artificial intelligence</option>' in en and "Trí tuệ nhân tạo</option>" not in en
     again = app.test_client().get("/lessons").get_data(as_text=True)  # a visitor in Vietnamese, nothing chosen
     assert '<option value="ai">Trí tuệ nhân tạo</option>' in again and " selected>" not in again
+
+
+@pytest.mark.parametrize(("q", "found"), [
+    pytest.param('"ngoặc kép"', True, id="double-quotes"),
+    pytest.param('kép"', True, id="a-lone-double-quote"),
+    pytest.param("a*b^c", True, id="fts-prefix-and-caret"),
+    pytest.param("NEAR(x", True, id="fts-near"),
+    pytest.param("cột:giá", True, id="fts-column-filter"),
+    pytest.param("OR AND", True, id="fts-operators-as-words"),
+    pytest.param("a*c", False, id="star-is-not-a-wildcard"),
+    pytest.param('"kép ngoặc"', False, id="quoted-words-in-another-order"),
+])
+def test_words_that_mean_something_to_a_full_text_engine_are_searched_as_text(q, found, world, factory, app):
+    """SQLite asks its FTS5 table a phrase query for each word: quotes, stars, carets, colons and its
+    operators' names are text to find there, as in the LIKE PostgreSQL runs."""
+    lesson = factory.lesson(world.school, world.teacher, visibility="public", title="Ký hiệu",
+                            body='Ghi chú: "ngoặc kép", a*b^c, NEAR(x), cột:giá, OR AND.')
+    assert listed(app.test_client(), q=q) == ([lesson.id] if found else [])
