@@ -55,6 +55,8 @@ class Registry:
     audit_labels: dict = field(default_factory=dict)  # audit action name -> lazy label
     # Tables of figures kept on write, each with recount(conn), which counts it again from the rows.
     figures: list[tuple] = field(default_factory=list)
+    # endpoint -> [(name, column(user))]: what a page asks of the principal alone (see add_page_question).
+    page_questions: dict[str, list[tuple[str, Callable]]] = field(default_factory=dict)
 
     def add_panel(self, order: int, template: str, context: Callable) -> None:
         self.panels.append(Panel(order, template, context))
@@ -71,6 +73,12 @@ class Registry:
         """A table of figures the domain keeps on write, and `recount(conn)` that counts it again from
         the rows (`flask recount` runs every one)."""
         self.figures.append((table, recount))
+
+    def add_page_question(self, endpoint: str, name: str, column: Callable) -> None:
+        """A question the page at `endpoint` asks on every GET: `column(user)`, a scalar SELECT built from
+        the principal alone (like the worklist's questions). It is asked in the statement that loads the
+        user (worklist.joined_to), its answer read with worklist.page_answer(name)."""
+        self.page_questions.setdefault(endpoint, []).append((name, column))
 
     def add_demo(self, order: int, seed: Callable) -> None:
         self.demo.append(DemoStep(order, seed))

@@ -74,6 +74,8 @@ class _Asked:
     stmt: object | None
     columns: list = field(default_factory=list)
     joined: dict = field(default_factory=dict)
+    # endpoint -> (names, labelled columns) of its page questions (domains.Registry.add_page_question)
+    pages: dict = field(default_factory=dict)
 
 
 def _key(user) -> tuple:
@@ -145,12 +147,13 @@ def items_for(user) -> list[WorkItem]:
 
 def joined_to(stmt, user_id: int):
     """`stmt`, the statement loading a user for a page, with their to-do questions as extra columns:
-    the layout's two questions (who is this, what waits for them) in one round trip.
+    the layout's two questions (who is this, what waits for them) in one round trip, and with the
+    questions the page itself asks of the principal (domains.Registry.add_page_question).
 
     The questions depend on the user's memberships, known only once the user is loaded: this asks the
     ones of the user's last page in this process (their principal rarely changes between two pages).
     Returns the statement and a token for `accept_joined`, which keeps the answers only when the loaded
-    user's principal is still the one asked for; else the badge asks its own statement as before.
+    user's principal is still the one asked for; else the badge and the page ask their own statements.
     Outside a GET (a page that writes may change what waits) the statement is returned as it is.
     """
     if not has_request_context() or request.method not in ("GET", "HEAD"):
@@ -159,23 +162,44 @@ def joined_to(stmt, user_id: int):
         key = _LAST.get(user_id)
     kept: OrderedDict = current_app.extensions.get("schoolhub.worklist", OrderedDict())
     asked = kept.get(key) if key is not None else None
-    if asked is None or not asked.columns:
+    if asked is None:
         return stmt, None
-    return _joined(asked, stmt), key
+    endpoint = request.endpoint
+    if not asked.columns and endpoint not in asked.pages:
+        return stmt, None
+    joined, names = _joined(asked, stmt, endpoint)
+    return joined, (key, endpoint, names)
 
 
-def _joined(asked: _Asked, stmt):
-    found = asked.joined.get(id(stmt))
+def _joined(asked: _Asked, stmt, endpoint: str | None) -> tuple[object, tuple[str, ...]]:
+    """The user statement with the questions joined, and the names of the page questions among them."""
+    names, page_columns = asked.pages.get(endpoint, ((), ()))
+    # Keyed by the page questions too: a page's first visit joins none (not built yet), the next ones join
+    # them; every page without questions shares one statement.
+    slot = (id(stmt), endpoint if names else None, names)
+    found = asked.joined.get(slot)
     if found is None:
-        joined = stmt.add_columns(*asked.columns)
+        joined = stmt.add_columns(*asked.columns, *page_columns)
         joined._generate_cache_key()  # worked out once here (SQLAlchemy keeps it), not on the pages to come
-        found = asked.joined[id(stmt)] = (stmt, joined)
-    return found[1]
+        found = asked.joined[slot] = (stmt, joined)
+    return found[1], names
+
+
+def _page_questions(asked: _Asked, user, endpoint: str | None) -> None:
+    """Build the page questions of `endpoint` for this principal, once (see _questions)."""
+    questions = registry().page_questions.get(endpoint) if endpoint else None
+    if not questions or endpoint in asked.pages:
+        return
+    names = tuple(name for name, _column in questions)
+    columns = tuple(column(user).label(f"p_{name}") for name, column in questions)
+    with _LOCK:
+        asked.pages.setdefault(endpoint, (names, columns))
 
 
 def accept_joined(user, stmt, token, answers: list) -> None:
     """After loading `user` with joined_to(stmt)'s statement: the answers (the row's columns past the user)
-    become this request's to-do items when the user's principal is the one they were asked for."""
+    become this request's to-do items and page answers when the user's principal is the one they were
+    asked for."""
     if user is None or not has_request_context() or request.method not in ("GET", "HEAD"):
         return
     key = _key(user)
@@ -185,11 +209,27 @@ def accept_joined(user, stmt, token, answers: list) -> None:
         while len(_LAST) > _LAST_KEPT:
             _LAST.popitem(last=False)
     asked = _questions(user)
-    if token is not None and token == key:
+    endpoint = request.endpoint
+    _page_questions(asked, user, endpoint)
+    if token is not None and token[:2] == (key, endpoint):
         # Worded when the page asks (items_for): wording needs the locale, which needs this user.
-        g.work_answers = (asked, tuple(answers))
-    elif asked.columns:
-        _joined(asked, stmt)  # the user's next page asks both at once
+        g.work_answers = (asked, tuple(answers[:len(asked.columns)]))
+        g.page_answers = dict(zip(token[2], answers[len(asked.columns):], strict=True))
+    elif asked.columns or endpoint in asked.pages:
+        _joined(asked, stmt, endpoint)  # the user's next page asks both at once
+
+
+_ABSENT = object()
+
+
+def page_answer(name: str, default=_ABSENT):
+    """This request's answer to the page question `name`, asked with the user (joined_to), or `default`
+    when it was not (the first page of a principal in this process, a page that writes): the page
+    then asks its own statement."""
+    answers = g.get("page_answers") if has_request_context() else None
+    if answers is None or name not in answers:
+        return default
+    return answers[name]
 
 
 def init_app(app: Flask) -> None:

@@ -75,3 +75,48 @@ def test_answers_asked_for_another_principal_are_never_shown(world, factory, log
     worklist._LAST[world.student.id] = worklist._LAST[world.colleague.id]
     assert (_badge(client.get("/")), _waiting(client.get("/"))) == ("", [])
     assert Role.STUDENT in {m.role for m in world.student.memberships}
+
+
+def _school_choices(response) -> list[str]:
+    """The lesson list's school filter: its schools as shown, "All schools" left out."""
+    return [o.text_content().strip() for o in lxml.html.fromstring(response.get_data(as_text=True))
+            .xpath("//select[@id='school']/option[@value!='']")]
+
+
+def test_the_lesson_list_asks_its_school_filter_with_the_user(world, factory, login_as, count_queries):
+    """A page question (domains.Registry.add_page_question): from the second list on, the user, their
+    to-do and the list's school filter are one statement, and the page's lessons the other."""
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", visibility="public")
+    client = login_as(world.colleague)
+    first = client.get("/lessons")  # the first list of this principal: the filter asked apart
+    with count_queries() as statements:
+        second = client.get("/lessons")
+    assert second.status_code == 200
+    assert len(statements) == 2, statements
+    assert "users" in statements[0] and "school_lessons" in statements[0]
+    assert _school_choices(second) == _school_choices(first) != []
+
+
+def test_the_school_filter_asked_with_the_user_counts_what_is_published_now(world, factory, login_as, db):
+    """Asked with the user, the filter's figures are read when the page is: a lesson published by another
+    school since the last page shows at once, with its school."""
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", visibility="public")
+    client = login_as(world.colleague)
+    client.get("/lessons")
+    before = _school_choices(client.get("/lessons"))
+    factory.lesson(world.other_school, world.other_teacher, title="Robot", visibility="public")
+    db.commit()
+    after = _school_choices(client.get("/lessons"))
+    assert len(after) == len(before) + 1 and any(world.other_school.name in choice for choice in after), after
+
+
+def test_a_page_that_writes_asks_no_page_question_with_the_user(world, factory, login_as, count_queries):
+    """Outside a GET the user is loaded alone: a write may change what the page shows."""
+    from schoolhub import worklist
+
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", visibility="public")
+    client = login_as(world.colleague)
+    client.get("/lessons")
+    with client.application.test_request_context("/lessons", method="POST"):
+        stmt, token = worklist.joined_to(object(), world.colleague.id)
+        assert token is None and worklist.page_answer("lesson_shelf", "asked apart") == "asked apart"
