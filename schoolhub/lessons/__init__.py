@@ -42,6 +42,8 @@ def init_app(app: Flask) -> None:
     reg.add_figures(models.SchoolLessons.__table__, counts.recount_shelves)
     # The list's school filter and counts, asked with the reader (one round trip less on every list and search).
     reg.add_page_question("lessons.index", queries.SHELF, queries.lesson_shelf_column)
+    # The home page's newest lessons, likewise (every role's home shows them).
+    reg.add_page_question("core.home", queries.NEWEST, lambda user: queries.newest_column(user, panels.LATEST))
 
     app.jinja_env.globals["lesson_chips"] = chips.lesson_chips
     app.jinja_env.globals["lesson_card"] = cards.lesson_card

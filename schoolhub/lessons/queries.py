@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -445,6 +446,29 @@ def newest_few(session: Session, user, limit: int) -> list:
     """The first `limit` rows of newest(user); the statement is built once per process and principal."""
     stmt = shared_clause("newest", user, lambda u: generic_plan(newest(u).limit(bindparam("newest_limit"))))
     return list(read_rows(session, stmt, {"newest_limit": limit}))
+
+
+NEWEST = "lessons_newest"
+_Newest = namedtuple("_Newest", "id title school_name")
+
+
+def newest_column(user, limit: int):
+    """newest_few(user, limit) as one JSON text, a scalar SELECT: asked with the user on the home page
+    (worklist.joined_to), each row with its place, as SQLite keeps no order inside an aggregate."""
+    place = func.row_number().over(order_by=(Lesson.published_at.desc(), Lesson.id.desc())).label("place")
+    rows = newest(user).add_columns(place).limit(limit).subquery()
+    return select(json_rows(rows.c.id, rows.c.title, rows.c.school_name, rows.c.place)).scalar_subquery()
+
+
+def newest_rows(text: str | None) -> list:
+    """newest_column's answer as newest_few's rows (id, title, school_name), newest first."""
+    return list(_newest_rows(text or "[]"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _newest_rows(text: str) -> tuple:
+    return tuple(_Newest(int(lesson_id), title, school) for lesson_id, title, school, _place
+                 in sorted(json.loads(text), key=lambda row: row[3]))
 
 
 def newest(user) -> Select:

@@ -120,3 +120,39 @@ def test_a_page_that_writes_asks_no_page_question_with_the_user(world, factory, 
     with client.application.test_request_context("/lessons", method="POST"):
         stmt, token = worklist.joined_to(object(), world.colleague.id)
         assert token is None and worklist.page_answer("lesson_shelf", "asked apart") == "asked apart"
+
+
+def _newest(response) -> list[str]:
+    """The home page's newest lessons, as listed."""
+    return [a.text_content().strip() for a in lxml.html.fromstring(response.get_data(as_text=True))
+            .xpath("//ul[@class='latest-lessons']/li/a")]
+
+
+def test_the_home_page_asks_its_newest_lessons_with_the_user(world, factory, db, login_as, count_queries):
+    """A page question: from the second home page on, a student's home is the one statement loading them,
+    and the box shows the same five lessons, newest first, asked apart or with the user; never another
+    school's private lesson."""
+    from tests.helpers.lesson_lists import dated
+
+    for day in range(7):
+        dated(db, factory.lesson(world.school, world.teacher, title=f"Bài {day}", visibility="commune"), day)
+    dated(db, factory.lesson(world.other_school, world.other_teacher, title="Riêng", visibility="school"), 9)
+    client = login_as(world.student)
+    first = client.get("/")  # this principal's first home: asked apart
+    with count_queries() as statements:
+        second = client.get("/")
+    assert second.status_code == 200
+    assert len(statements) == 1, statements
+    assert _newest(first) == _newest(second) == ["Bài 6", "Bài 5", "Bài 4", "Bài 3", "Bài 2"]
+
+
+def test_the_newest_lessons_asked_with_the_user_are_the_newest_now(world, factory, db, login_as):
+    from tests.helpers.lesson_lists import dated
+
+    for day in range(3):
+        dated(db, factory.lesson(world.school, world.teacher, title=f"Bài {day}", visibility="commune"), day)
+    client = login_as(world.colleague)
+    client.get("/")
+    assert _newest(client.get("/"))[0] == "Bài 2"
+    dated(db, factory.lesson(world.school, world.teacher, title="Mới nhất", visibility="commune"), 5)
+    assert _newest(client.get("/")) == ["Mới nhất", "Bài 2", "Bài 1", "Bài 0"]
