@@ -3,6 +3,7 @@ every match shows: the same lessons in the same order on every page, whether a t
 walked in list order, or sorted because the walk fell short."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 
@@ -181,18 +182,14 @@ def _is_few_probe(statement: str) -> bool:
     return statement.startswith("SELECT lessons.id \nFROM lessons") and "LIMIT" in statement and "probe" not in statement
 
 
-def test_the_probe_for_a_few_matches_is_planned_for_the_words_on_postgresql(many, world, app, login_as):
-    """Its generic plan knows nothing of the LIKE patterns: at the province preset it ran 5.3 ms where the
-    plan for the words ran 0.7 ms ("chuyen doi so"; "hoc sinh" 7.1 against 0.4 ms). The words are written
-    into its SQL, so PostgreSQL plans it for them with no plan_cache_mode switched around it: the search
-    runs no SET at all (it ran two, each a round trip), neither when the few matches are then ranked by
-    id (whose generic plan is the plan: they are read through the primary key)."""
+@contextlib.contextmanager
+def _sent_on_postgresql(app, why: str):
+    """Every (statement, parameters) the app sends while inside; the test is skipped on SQLite (`why`)."""
     from sqlalchemy import event
 
     engine = app.extensions["schoolhub.engine"]
     if engine.dialect.name != "postgresql":
-        pytest.skip("plan_cache_mode is PostgreSQL's")
-    client = login_as(world.teacher)
+        pytest.skip(why)
     sent: list[tuple[str, object]] = []
 
     def _before(conn, cursor, statement, parameters, *args):
@@ -200,6 +197,19 @@ def test_the_probe_for_a_few_matches_is_planned_for_the_words_on_postgresql(many
 
     event.listen(engine, "before_cursor_execute", _before)
     try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", _before)
+
+
+def test_the_probe_for_a_few_matches_is_planned_for_the_words_on_postgresql(many, world, app, login_as):
+    """Its generic plan knows nothing of the LIKE patterns: at the province preset it ran 5.3 ms where the
+    plan for the words ran 0.7 ms ("chuyen doi so"; "hoc sinh" 7.1 against 0.4 ms). The words are written
+    into its SQL, so PostgreSQL plans it for them with no plan_cache_mode switched around it: the search
+    runs no SET at all (it ran two, each a round trip), neither when the few matches are then ranked by
+    id (whose generic plan is the plan: they are read through the primary key)."""
+    client = login_as(world.teacher)
+    with _sent_on_postgresql(app, "plan_cache_mode is PostgreSQL's") as sent:
         for _ in range(7):  # past the runs after which psycopg prepares a statement
             sent.clear()
             assert client.get("/lessons?q=chuyen+doi+so").status_code == 200
@@ -212,8 +222,6 @@ def test_the_probe_for_a_few_matches_is_planned_for_the_words_on_postgresql(many
             statement, parameters = probes[0]
             assert "%%chuyen%%" in statement and "LIMIT 60" in statement
             assert not parameters
-    finally:
-        event.remove(engine, "before_cursor_execute", _before)
 
 
 def test_words_written_into_the_probe_keep_quotes_and_backslashes_as_typed(world, factory, db, app, login_as):
@@ -261,24 +269,12 @@ def test_a_ranked_page_reads_its_cards_with_one_statement_text_whatever_their_nu
     """PostgreSQL: the page's ids are one array parameter. An expanding IN wrote a parameter per id (a text
     per number of ids, each prepared apart on every connection), and rendering them was about a tenth of
     a search's Python."""
-    from sqlalchemy import event
-
-    engine = app.extensions["schoolhub.engine"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite takes the ids as a list of values")
     client = login_as(world.teacher)
-    cards: list[tuple[str, object]] = []
-
-    def _before(conn, cursor, statement, parameters, *args):
-        if statement.startswith("SELECT lessons.id, lessons.title") and statement.endswith("ANY (%(ids)s::INTEGER[])"):
-            cards.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", _before)
-    try:
+    with _sent_on_postgresql(app, "SQLite takes the ids as a list of values") as sent:
         shown = [listed(client, q=q, page=page) for q, page in (("chuyen doi so", 1), ("bang tinh", 1),
                                                                    ("bang tinh", 2), ("doi", 2))]
-    finally:
-        event.remove(engine, "before_cursor_execute", _before)
+    cards = [(s, p) for s, p in sent
+             if s.startswith("SELECT lessons.id, lessons.title") and s.endswith("ANY (%(ids)s::INTEGER[])")]
     assert len({len(ids) for ids in shown}) > 1  # pages of different lengths
     assert len(cards) == len(shown) and len({statement for statement, _p in cards}) == 1
     assert [sorted(p["ids"]) for _s, p in cards if "ids" in p] == [sorted(ids) for ids in shown]
