@@ -233,6 +233,8 @@ def make_engine(url: str, busy_timeout: float = 10.0, prepare_threshold: int | N
             _keep_long_queries()
     engine = create_engine(url, **kwargs)
     _watch_writes(engine)
+    if engine.dialect.name == "postgresql":
+        _plain_string_literals(engine)
     if engine.dialect.name == "postgresql" and prepare_threshold is not None:
         # Without prepared statements a generic plan is made again on every run: nothing to gain. And
         # that is the setting for PgBouncer in transaction mode, where a session's SET would reach other
@@ -377,6 +379,21 @@ def planned_for_values(stmt):
         return None
 
     return generic_plan(visitors.replacement_traverse(stmt, {}, literal))
+
+
+def _plain_string_literals(engine: Engine) -> None:
+    """PostgreSQL: every connection has standard_conforming_strings on (PostgreSQL's default since 9.1), so a
+    backslash in a string literal is a backslash. planned_for_values writes values a user typed into the
+    SQL, quotes doubled, as SQLAlchemy judged from the first connection; a role or database set otherwise
+    must not change what a later connection reads there. Set before SQLAlchemy's own first look at the
+    connection (insert=True), so the dialect, too, writes a backslash as one."""
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _standard_strings(dbapi_connection, connection_record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET standard_conforming_strings = on")
+        if not dbapi_connection.autocommit:
+            dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
 
 
 def _serial_plans(engine: Engine) -> None:

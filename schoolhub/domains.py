@@ -77,7 +77,7 @@ class Registry:
     def add_page_question(self, endpoint: str, name: str, column: Callable) -> None:
         """A question the page at `endpoint` asks on every GET: `column(user)`, a scalar SELECT built from
         the principal alone (like the worklist's questions). It is asked in the statement that loads the
-        user (worklist.joined_to), its answer read with worklist.page_answer(name)."""
+        user (worklist.joined_to), its answer read with worklist.page_answer(name, user)."""
         self.page_questions.setdefault(endpoint, []).append((name, column))
 
     def add_demo(self, order: int, seed: Callable) -> None:

@@ -60,6 +60,7 @@ def settle_database() -> None:
 
     _discard_session()
     g.work_items = []
+    g.settling_database = True  # a user loaded again now asks nothing else (worklist.joined_to)
     user = g.get("_login_user")
     if user is None:
         g._login_user = login_manager.anonymous_user()

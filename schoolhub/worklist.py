@@ -156,8 +156,8 @@ def joined_to(stmt, user_id: int):
     user's principal is still the one asked for; else the badge and the page ask their own statements.
     Outside a GET (a page that writes may change what waits) the statement is returned as it is.
     """
-    if not has_request_context() or request.method not in ("GET", "HEAD"):
-        return stmt, None
+    if not has_request_context() or request.method not in ("GET", "HEAD") or g.get("settling_database"):
+        return stmt, None  # on an error page the database just failed: the user alone (errors.settle_database)
     with _LOCK:
         key = _LAST.get(user_id)
     kept: OrderedDict = current_app.extensions.get("schoolhub.worklist", OrderedDict())
@@ -214,22 +214,23 @@ def accept_joined(user, stmt, token, answers: list) -> None:
     if token is not None and token[:2] == (key, endpoint):
         # Worded when the page asks (items_for): wording needs the locale, which needs this user.
         g.work_answers = (asked, tuple(answers[:len(asked.columns)]))
-        g.page_answers = dict(zip(token[2], answers[len(asked.columns):], strict=True))
+        g.page_answers = (key, dict(zip(token[2], answers[len(asked.columns):], strict=True)))
     elif asked.columns or endpoint in asked.pages:
         _joined(asked, stmt, endpoint)  # the user's next page asks both at once
 
 
-_ABSENT = object()
+NOT_ASKED = object()
 
 
-def page_answer(name: str, default=_ABSENT):
-    """This request's answer to the page question `name`, asked with the user (joined_to), or `default`
-    when it was not (the first page of a principal in this process, a page that writes): the page
-    then asks its own statement."""
-    answers = g.get("page_answers") if has_request_context() else None
-    if answers is None or name not in answers:
-        return default
-    return answers[name]
+def page_answer(name: str, user):
+    """This request's answer to the page question `name` for `user`, asked with the user (joined_to): the
+    answer itself, None included (a SELECT that found nothing), or NOT_ASKED when it was not asked with
+    them (the first page of a principal in this process, a page that writes, an error page, another
+    principal): the page then asks its own statement."""
+    found = g.get("page_answers") if has_request_context() else None
+    if found is None or not policy.is_authenticated(user) or found[0] != _key(user) or name not in found[1]:
+        return NOT_ASKED
+    return found[1][name]
 
 
 def init_app(app: Flask) -> None:

@@ -5,15 +5,15 @@ from schoolhub import policy
 from schoolhub.accounts.queries import schools_under
 from schoolhub.lessons import queries
 from schoolhub.lessons.policy import VIEW_CONFIRMATIONS, VIEW_INFORMED, lesson_schools
-from schoolhub.worklist import page_answer
+from schoolhub.worklist import NOT_ASKED, page_answer
 
 LATEST = 5
 
 
 def latest(db, user) -> dict:
     """Everyone: the newest lessons they may read, and the way to write one where they may."""
-    text = page_answer(queries.NEWEST, None)  # asked with the user (lessons' init_app), else asked here
-    latest = queries.newest_rows(text) if text is not None else queries.newest_few(db, user, LATEST)
+    text = page_answer(queries.NEWEST, user)  # asked with the user (lessons' init_app), else asked here
+    latest = queries.newest_few(db, user, LATEST) if text is NOT_ASKED else queries.newest_rows(text)
     return {"latest_lessons": latest,
             "can_write": bool(lesson_schools(user))}
 

@@ -45,7 +45,7 @@ from schoolhub.lessons.policy import (
 from schoolhub.pagination import COUNT_CAP, Page, current_page, paged, paginate
 from schoolhub.policy import shared_clause
 from schoolhub.textfold import fold, nfc
-from schoolhub.worklist import page_answer
+from schoolhub.worklist import NOT_ASKED, page_answer
 
 QUERY_MAX = search_module.QUERY_MAX
 
@@ -498,8 +498,8 @@ def lesson_shelf(session: Session, user) -> tuple[tuple[tuple[int, str], ...], M
 
     The rows come as one JSON text (schoolhub.json_rows): a province's 300 schools were 300 row objects
     on every list and search; what the page needs of them is worked out once per distinct text."""
-    text = page_answer(SHELF, None)  # asked with the user (lessons' init_app), else asked here
-    if text is None:
+    text = page_answer(SHELF, user)  # asked with the user (lessons' init_app), else asked here
+    if text is NOT_ASKED:
         text = read_rows(session, shared_clause("lesson_shelf", user, _lesson_shelf)).scalar()
     return _shelf(text or "[]")
 

@@ -5,7 +5,7 @@ suite's shared connection, so transactions begin and end as in production."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import String, bindparam, event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from schoolhub.db import custom_plan, generic_plan, make_engine
@@ -192,3 +192,26 @@ def test_the_apps_connections_start_no_parallel_workers(postgres):
         assert conn.scalar(setting) == "0"
     with postgres.connect() as conn:  # the pooled connection, handed out again
         assert conn.scalar(setting) == "0"
+
+
+@pytest.mark.parametrize("prepare_threshold", [5, None], ids=["prepared", "never-prepared"])
+def test_values_written_into_the_sql_read_as_typed_whatever_the_connection_defaults(database_url,
+                                                                                  prepare_threshold):
+    """db.planned_for_values writes typed values into the SQL, quotes doubled, a backslash as it is: every
+    connection reads string literals the standard way, even where the role or database says otherwise
+    (here the connection's own options)."""
+    from schoolhub.db import planned_for_values
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("standard_conforming_strings is PostgreSQL's")
+    sep = "&" if "?" in database_url else "?"
+    engine = make_engine(f"{database_url}{sep}options=-c%20standard_conforming_strings%3Doff",
+                         prepare_threshold=prepare_threshold)
+    try:
+        typed = "\\' or 1=1 --"
+        stmt = planned_for_values(select(bindparam("v", type_=String())))
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW standard_conforming_strings")).scalar() == "on"
+            assert conn.execute(stmt, {"v": typed}).scalar() == typed
+    finally:
+        engine.dispose()

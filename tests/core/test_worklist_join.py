@@ -97,7 +97,8 @@ def test_the_lesson_list_asks_its_school_filter_with_the_user(world, factory, lo
     assert _school_choices(second) == _school_choices(first) != []
 
 
-def test_the_school_filter_asked_with_the_user_counts_what_is_published_now(world, factory, login_as, db):
+def test_the_school_filter_asked_with_the_user_counts_what_is_published_now(world, factory, db, login_as,
+                                                                          count_queries):
     """Asked with the user, the filter's figures are read when the page is: a lesson published by another
     school since the last page shows at once, with its school."""
     factory.lesson(world.school, world.teacher, title="Nghị quyết 57", visibility="public")
@@ -106,20 +107,74 @@ def test_the_school_filter_asked_with_the_user_counts_what_is_published_now(worl
     before = _school_choices(client.get("/lessons"))
     factory.lesson(world.other_school, world.other_teacher, title="Robot", visibility="public")
     db.commit()
-    after = _school_choices(client.get("/lessons"))
+    with count_queries() as statements:
+        after = _school_choices(client.get("/lessons"))
+    assert len(statements) == 2, statements  # asked with the user, not apart
     assert len(after) == len(before) + 1 and any(world.other_school.name in choice for choice in after), after
 
 
-def test_a_page_that_writes_asks_no_page_question_with_the_user(world, factory, login_as, count_queries):
-    """Outside a GET the user is loaded alone: a write may change what the page shows."""
+def test_an_empty_answer_asked_with_the_user_is_not_asked_again(world, login_as, count_queries):
+    """Nothing readable: the school filter's answer is NULL on PostgreSQL (no row to aggregate), an answer all
+    the same; the page shows no school and asks nothing apart."""
+    client = login_as(world.student)
+    client.get("/lessons")
+    with count_queries() as statements:
+        response = client.get("/lessons")
+    assert response.status_code == 200 and _school_choices(response) == []
+    assert len(statements) == 2, statements
+
+
+def test_a_page_that_writes_keeps_no_page_answer(world, factory, db, login_as):
+    """Outside a GET the user is loaded alone (a write may change what the page shows), and answers asked
+    for a GET of the same principal are never kept for it."""
     from schoolhub import worklist
+    from schoolhub.accounts import queries
 
     factory.lesson(world.school, world.teacher, title="Nghị quyết 57", visibility="public")
     client = login_as(world.colleague)
     client.get("/lessons")
-    with client.application.test_request_context("/lessons", method="POST"):
-        stmt, token = worklist.joined_to(object(), world.colleague.id)
-        assert token is None and worklist.page_answer("lesson_shelf", "asked apart") == "asked apart"
+    client.get("/lessons")  # the principal's questions are known and joined
+    sid = f"{world.colleague.id}:{world.colleague.session_token}"
+    app = client.application
+    with app.test_request_context("/lessons", method="GET"):
+        stmt, token = worklist.joined_to(queries._USER_FOR_SESSION, world.colleague.id)
+        assert token is not None and token[2] == ("lesson_shelf",)
+    with app.test_request_context("/lessons/new", method="POST"):
+        stmt, token = worklist.joined_to(queries._USER_FOR_SESSION, world.colleague.id)
+        assert stmt is queries._USER_FOR_SESSION and token is None
+        user = queries.user_for_session(db, sid)
+        worklist.accept_joined(user, queries._USER_FOR_SESSION, ("key", "lessons.index", ("lesson_shelf",)),
+                               ["[]"])
+        assert worklist.page_answer("lesson_shelf", user) is worklist.NOT_ASKED
+
+
+def test_an_error_page_loads_the_user_alone(world, factory, login_as):
+    """errors.settle_database loads the user again after a database error: the page's questions, perhaps
+    the very statement that failed, are not asked with them."""
+    from flask import g
+
+    from schoolhub import worklist
+    from schoolhub.accounts import queries
+
+    factory.lesson(world.school, world.teacher, title="Nghị quyết 57", visibility="public")
+    client = login_as(world.colleague)
+    client.get("/lessons")
+    with client.application.test_request_context("/lessons", method="GET"):
+        assert worklist.joined_to(queries._USER_FOR_SESSION, world.colleague.id)[1] is not None
+        g.settling_database = True
+        assert worklist.joined_to(queries._USER_FOR_SESSION, world.colleague.id) == (queries._USER_FOR_SESSION, None)
+
+
+def test_answers_are_only_read_for_the_principal_they_were_asked_for(world, factory, login_as):
+    from flask import g
+
+    from schoolhub import worklist
+
+    with login_as(world.colleague).application.test_request_context("/lessons"):
+        g.page_answers = (worklist._key(world.colleague), {"lesson_shelf": "[]"})
+        assert worklist.page_answer("lesson_shelf", world.colleague) == "[]"
+        assert worklist.page_answer("lesson_shelf", world.student) is worklist.NOT_ASKED
+        assert worklist.page_answer("lessons_newest", world.colleague) is worklist.NOT_ASKED
 
 
 def _newest(response) -> list[str]:
@@ -134,7 +189,7 @@ def test_the_home_page_asks_its_newest_lessons_with_the_user(world, factory, db,
     school's private lesson."""
     from tests.helpers.lesson_lists import dated
 
-    for day in range(7):
+    for day in reversed(range(7)):  # the newest made first: the order is the dates', not the ids'
         dated(db, factory.lesson(world.school, world.teacher, title=f"Bài {day}", visibility="commune"), day)
     dated(db, factory.lesson(world.other_school, world.other_teacher, title="Riêng", visibility="school"), 9)
     client = login_as(world.student)
@@ -146,7 +201,7 @@ def test_the_home_page_asks_its_newest_lessons_with_the_user(world, factory, db,
     assert _newest(first) == _newest(second) == ["Bài 6", "Bài 5", "Bài 4", "Bài 3", "Bài 2"]
 
 
-def test_the_newest_lessons_asked_with_the_user_are_the_newest_now(world, factory, db, login_as):
+def test_the_newest_lessons_asked_with_the_user_are_the_newest_now(world, factory, db, login_as, count_queries):
     from tests.helpers.lesson_lists import dated
 
     for day in range(3):
@@ -155,4 +210,6 @@ def test_the_newest_lessons_asked_with_the_user_are_the_newest_now(world, factor
     client.get("/")
     assert _newest(client.get("/"))[0] == "Bài 2"
     dated(db, factory.lesson(world.school, world.teacher, title="Mới nhất", visibility="commune"), 5)
-    assert _newest(client.get("/")) == ["Mới nhất", "Bài 2", "Bài 1", "Bài 0"]
+    with count_queries() as statements:
+        assert _newest(client.get("/")) == ["Mới nhất", "Bài 2", "Bài 1", "Bài 0"]
+    assert not [s for s in statements if s.lstrip().startswith("SELECT lessons.id, lessons.title")]  # asked with the user
