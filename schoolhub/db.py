@@ -381,6 +381,14 @@ def planned_for_values(stmt):
     return generic_plan(visitors.replacement_traverse(stmt, {}, literal))
 
 
+def _set_for_session(dbapi_connection, setting: str) -> None:
+    """`SET setting` on a new connection, for its whole session."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET {setting}")
+    if not dbapi_connection.autocommit:
+        dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
+
+
 def _plain_string_literals(engine: Engine) -> None:
     """PostgreSQL: every connection has standard_conforming_strings on (PostgreSQL's default since 9.1), so a
     backslash in a string literal is a backslash. planned_for_values writes values a user typed into the
@@ -390,10 +398,7 @@ def _plain_string_literals(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect", insert=True)
     def _standard_strings(dbapi_connection, connection_record):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET standard_conforming_strings = on")
-        if not dbapi_connection.autocommit:
-            dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
+        _set_for_session(dbapi_connection, "standard_conforming_strings = on")
 
 
 def _serial_plans(engine: Engine) -> None:
@@ -408,10 +413,7 @@ def _serial_plans(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _no_parallel_workers(dbapi_connection, connection_record):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET max_parallel_workers_per_gather = 0")
-        if not dbapi_connection.autocommit:
-            dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
+        _set_for_session(dbapi_connection, "max_parallel_workers_per_gather = 0")
 
 
 def _plan_modes(engine: Engine) -> None:
@@ -427,10 +429,7 @@ def _plan_modes(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _default_generic(dbapi_connection, connection_record):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET plan_cache_mode = {_GENERIC}")
-        if not dbapi_connection.autocommit:
-            dbapi_connection.commit()  # a session setting: kept by COMMIT (ROLLBACK would undo it)
+        _set_for_session(dbapi_connection, f"plan_cache_mode = {_GENERIC}")
         connection_record.info[_SESSION_MODE] = _GENERIC
 
     def _fresh(conn, *args):
