@@ -269,17 +269,16 @@ def _few_matches(shape: search_module.Shape, user) -> Select:
 
 
 def _tier_tests(shape: search_module.Shape) -> list[list]:
-    """Each tier's tests, for _whole_tier (a statement of its own, with no probes to ask): its own first,
-    then "not a better tier" on the texts (title, folded text, exact text), so a lesson's long text is
-    read only once its cheaper tests passed. The tiers' statement asks the better tiers' probes instead
-    (_tiers_statement). A lesson passing a tier's own
+    """Each tier's tests, for _whole_tier (a statement of its own, with no probes to ask): its own first, as
+    its probe asks them (search.probe_tests), then "not a better tier" on the texts (title, folded text,
+    exact text), so a lesson's long text is read only once its cheaper tests passed. The tiers' statement
+    asks the better tiers' probes instead (_tiers_statement). A lesson passing a tier's own
     test matches the query (the exact text, the title and the phrase all lie inside its folded text,
     which holds every word), so the first tiers are found through their own indexes alone; only the
     last, "matches, but none of those", asks for the words."""
     tiers = search_module.tiers_of(shape)
-    match = search_module.match_of(shape)
-    return [(tiers[rank:rank + 1] or [match]) + [not_(tiers[i]) for i in (1, 2, 0) if i < rank]
-            for rank in range(len(tiers) + 1)]
+    asked = search_module.probe_tests(shape) + [[search_module.match_of(shape)]]
+    return [asked[rank] + [not_(tiers[i]) for i in (1, 2, 0) if i < rank] for rank in range(len(tiers) + 1)]
 
 
 def _tier_rows(session: Session, user, shape: search_module.Shape, params: dict, need: int,
@@ -351,8 +350,10 @@ def _tiers_statement(shape: search_module.Shape, user):
             probed = [before] if before is not None else []
         # The tier's own test (which its trigram index serves) and the scope narrow first, inside a subquery
         # PostgreSQL keeps whole (OFFSET 0), and the better probes are asked only of the lessons they keep.
+        asked = search_module.probe_tests(shape)[rank] if rank < len(tiers) else [own]
+        scope = search_module.where_of(shape, user, plain=True) if search_module.through_joins(shape, rank) else where
         kept = (select(Lesson.id, Lesson.is_core, Lesson.published_at)
-                .where(*where, own, *probed).offset(0)
+                .where(*scope, *asked, *probed).offset(0)
                 .subquery(f"kept{rank}"))
         probe = (select(literal(rank).label("part"), kept.c.id, kept.c.is_core, kept.c.published_at)
                  .where(*[kept.c.id.not_in(select(p.c.id)) for p in better]).limit(limit)
@@ -374,7 +375,7 @@ def _tiers_statement(shape: search_module.Shape, user):
 def _whole_tier(rank: int):
     def build(shape: search_module.Shape, user) -> Select:
         """A tier's first `wanted` lessons in list order, sorting the whole tier (when its walk fell short)."""
-        where = search_module.where_of(shape, user)
+        where = search_module.where_of(shape, user, plain=search_module.through_joins(shape, rank))
         return (select(Lesson.id, Lesson.is_core, Lesson.published_at)
                 .where(*where, *_tier_tests(shape)[rank]).order_by(*_LIST_ORDER).limit(bindparam("wanted")))
 

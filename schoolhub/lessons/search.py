@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, String, and_, bindparam, case, column, func, or_, select, table
+from sqlalchemy import Integer, String, Text, and_, bindparam, case, column, func, literal_column, or_, select, table
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
@@ -136,6 +137,7 @@ class Shape:
     filters: tuple[str, ...] = ()
     status: LessonStatus | None = LessonStatus.PUBLISHED
     mine: bool = False
+    joins: bool = False  # the phrase's word joins narrow its tiers (PostgreSQL: see word_joins)
 
     @property
     def ranked(self) -> bool:
@@ -156,25 +158,35 @@ def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: in
         named, kept = named_and_kept(words)
         labels, rest = tuple(label.column for label in named), tuple(kept)
         params.update({f"l{j}": f"%,{like_escape(label.key)},%" for j, label in enumerate(named)})
-        params.update(p_exact=f"%{like_escape(exact_key(q))}%", p_phrase=f"%{like_escape(' '.join(words))}%")
+        exact, phrase = exact_key(q), " ".join(words)
+        params.update(p_exact=f"%{like_escape(exact)}%", p_phrase=f"%{like_escape(phrase)}%")
+        joins = word_joins(words) if not _on_sqlite() else []
+        if joins:  # then the exact words have theirs too: each as long as its folded form, or longer
+            params.update(p_joins=joins, p_exact_joins=word_joins(exact.split(" "), EXACT_MARK),
+                          p_exact_text=exact, p_phrase_text=phrase)
     given = {"topic": topic, "subject": subject, "grade": grade is not None, "school": bool(school_id)}
     filters = tuple(name for name in FILTERS if given[name])
     if topic:
-        params["f_topic"] = f"%,{like_escape(topic)},%"
+        params.update(f_topic=f"%,{like_escape(topic)},%", f_topic_at=f",{topic},")
     if subject:
-        params["f_subject"] = f"%,{like_escape(subject)},%"
+        params.update(f_subject=f"%,{like_escape(subject)},%", f_subject_at=f",{subject},")
     if grade is not None:
-        params["f_grade"] = f"%,{int(grade)},%"
+        params.update(f_grade=f"%,{int(grade)},%", f_grade_at=f",{int(grade)},")
     if school_id:
         params["f_school"] = school_id
     mine = bool(mine and is_authenticated(user))
     if mine:
         params["author_id"] = user.id
-    return Shape(kinds, labels, rest, filters, status, mine), params
+    return Shape(kinds, labels, rest, filters, status, mine, bool(words) and "p_joins" in params), params
 
 
-def where_of(shape: Shape, user) -> list:
-    """What a search narrows by before the words: the VIEW_LESSON scope, the status, the filters."""
+def where_of(shape: Shape, user, plain: bool = False) -> list:
+    """What a search narrows by before the words: the VIEW_LESSON scope, the status, the filters.
+
+    `plain`: the label filters as strpos, which no index serves, for a probe through the word joins'
+    index (probe_tests): given a trigram index beside it, PostgreSQL joins the two bitmaps, and each
+    lesson found is then rechecked on every condition of both, its word joins (about 6 KB, read from
+    TOAST) included: 25 µs a lesson."""
     if shape.status == LessonStatus.PUBLISHED:
         where = [visible_published_lessons(user)]  # the status in it
     else:
@@ -187,6 +199,8 @@ def where_of(shape: Shape, user) -> list:
     for name in shape.filters:
         if name == "school":
             where.append(Lesson.school_id == bindparam("f_school", type_=Integer()))
+        elif plain:
+            where.append(_position(columns[name], _text(f"f_{name}_at")) > 0)
         else:
             where.append(columns[name].like(_text(f"f_{name}"), escape="\\"))
     return where
@@ -202,6 +216,61 @@ def match_of(shape: Shape):
     # The labels first: both databases try an OR's arms in order, and a lesson filed under them is then
     # found from its short label columns, without reading its long text for each word.
     return or_(and_(*filed, *[word_test(shape.kinds[i], f"w{i}") for i in shape.rest]), in_text)
+
+
+JOIN_CHARS = 3  # each side of a word join, as migration 0016's schoolhub_word_joins keeps it
+EXACT_MARK = "="  # before each join of the exact text, in the same array as the folded text's
+
+
+def word_joins(words: list[str], mark: str = "") -> list[str]:
+    """What every text holding the phrase `words` (in a row, one space apart) holds among its word joins
+    (lessons.search_joins, PostgreSQL): at each space between two of the phrase's words, the last
+    JOIN_CHARS characters of the word before and the first JOIN_CHARS of the word after, "ang phu" for
+    "hang phut". Inside the phrase a word is a whole word of the text, so both its ends are known; the
+    first word may end a longer one and the last begin one, so beside them a join counts only when that
+    word holds JOIN_CHARS characters or more (the text word's end is then its own). Empty for one word, or
+    for two when either is short. `mark` is put before each (EXACT_MARK for the exact text's joins).
+
+    Why: pg_trgm's trigrams stop at spaces, so its index finds the lessons holding each word of a phrase,
+    not the phrase. For common words the exact and phrase tiers then read each of those lessons' texts to
+    find the phrase in none ("hang phut" at the province preset: 29,449 lessons, 0.42 s). The joins keep
+    the words' order, and the GIN index on them answers "holds every join" exactly."""
+    last = len(words) - 1
+    joins = set()
+    for i in range(last):
+        before, after = words[i], words[i + 1]
+        if (i == 0 and len(before) < JOIN_CHARS) or (i + 1 == last and len(after) < JOIN_CHARS):
+            continue
+        joins.add(f"{mark}{before[-JOIN_CHARS:]} {after[:JOIN_CHARS]}")
+    return sorted(joins)
+
+
+def _joins_param(name: str):
+    return literal_column("lessons.search_joins", ARRAY(Text)).contains(bindparam(name, type_=ARRAY(Text)))
+
+
+def probe_tests(shape: Shape) -> list[list]:
+    """Each ranking tier's tests as its probe asks them through an index (PostgreSQL; tiers_of's order).
+
+    Without joins (one word, or SQLite) a tier is its own test (tiers_of). With them, the exact and phrase
+    tiers are found through the joins' index alone, the text then tested by strpos (no index serves it, so
+    the planner cannot build a trigram bitmap of every lesson holding the words beside the joins': 5.6 ms
+    for "an toan khi dung", whose joins are in 26,529 lessons); the title keeps its trigram index, the joins
+    beside it. A text holding the query exactly as typed folds into one holding its phrase, and a title is
+    the start of the folded text: each tier's lessons hold the phrase's joins (the exact tier its exact
+    text's, marked EXACT_MARK)."""
+    tiers = tiers_of(shape)
+    if not shape.joins:
+        return [[tier] for tier in tiers]
+    return [[_joins_param("p_exact_joins"), _position(Lesson.search_exact, _text("p_exact_text")) > 0],
+            [tiers[1]],
+            [_joins_param("p_joins"), _position(Lesson.search_folded, _text("p_phrase_text")) > 0]]
+
+
+def through_joins(shape: Shape, rank: int) -> bool:
+    """Whether a tier's probe is asked through the word joins' index (probe_tests): then with where_of's
+    plain filters."""
+    return shape.joins and rank in (0, 2)
 
 
 def _holds(column_, name: str):
