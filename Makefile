@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-browser translations extract-messages lint clean bench soak
+.PHONY: run test test-browser translations extract-messages lint clean bench bench-phrases soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ clean:
 bench: $(VENV)/.installed translations
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
+
+# Searches as people type them: 300 distinct phrases cut from the data set's lessons, each once (same BENCH_* variables).
+bench-phrases: $(VENV)/.installed translations
+	$(BIN)/python bench/phrases.py
 
 # Bounded load on 127.0.0.1 only: 100 logged-in clients reading and writing for 60 s against gunicorn
 # (4 workers) on PostgreSQL (a sibling database of SCHOOLHUB_TEST_DATABASE_URL's, dropped after),

@@ -202,3 +202,24 @@ def test_statements_are_counted_as_a_returning_reader_costs_them():
     finally:
         server.shutdown()
         server.server_close()
+
+
+_phrases_spec = importlib.util.spec_from_file_location("bench_phrases", ROOT / "bench" / "phrases.py")
+phrases = importlib.util.module_from_spec(_phrases_spec)
+_phrases_spec.loader.exec_module(phrases)
+
+
+def test_bench_phrases_are_cut_from_the_lessons_the_same_way_every_time():
+    texts = ["bai giang: an toan thong tin cho hoc sinh lop 10, phan 2",
+             "chuyen doi so trong nha truong va gia dinh",
+             "ab",  # too short for a phrase
+             "bai giang: an toan thong tin cho hoc sinh lop 10, phan 2"]  # the same text again
+    cut = phrases.cut_phrases(texts, 10)
+    assert cut == phrases.cut_phrases(texts, 10)
+    assert len(cut) == len(set(cut)) and 1 <= len(cut) <= 3
+    for phrase in cut:
+        words = phrase.split(" ")
+        assert 2 <= len(words) <= 4 and all(word.isalpha() for word in words)
+        assert any(phrase in " ".join(phrases._WORD.findall(text)) for text in texts)
+    assert phrases.cut_phrases(texts, 1) == cut[:1]
+    assert phrases.cut_phrases(texts, 10, seed=58) != cut or len(cut) == 1
