@@ -14,7 +14,7 @@ MIGRATIONS = source_or_bundled("migrations")
 # (the FTS5 table, the trigram indexes, PostgreSQL's word joins: a generated column and its index),
 # an index on an expression (Alembic cannot compare those) and PostgreSQL's covering index of users.
 DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
-                          "search_joins", "ix_lessons_search_joins",
+                          "search_joins", "title_joins", "ix_lessons_search_joins", "ix_lessons_title_joins",
                           "ix_users_id_sort_keys",
                           *(f"ix_lessons_{name}_trgm" for name in ("search_exact", "title_folded", "topics",
                                                                   "subjects", "grades", "audiences")))

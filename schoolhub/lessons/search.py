@@ -218,18 +218,20 @@ def match_of(shape: Shape):
     return or_(and_(*filed, *[word_test(shape.kinds[i], f"w{i}") for i in shape.rest]), in_text)
 
 
-JOIN_CHARS = 3  # each side of a word join, as migration 0016's schoolhub_word_joins keeps it
+JOIN_SIDES = ((3, 2), (2, 3))  # the characters each join keeps before and after a space (migration 0016)
 EXACT_MARK = "="  # before each join of the exact text, in the same array as the folded text's
 
 
 def word_joins(words: list[str], mark: str = "") -> list[str]:
     """What every text holding the phrase `words` (in a row, one space apart) holds among its word joins
-    (lessons.search_joins, PostgreSQL): at each space between two of the phrase's words, the last
-    JOIN_CHARS characters of the word before and the first JOIN_CHARS of the word after, "ang phu" for
-    "hang phut". Inside the phrase a word is a whole word of the text, so both its ends are known; the
-    first word may end a longer one and the last begin one, so beside them a join counts only when that
-    word holds JOIN_CHARS characters or more (the text word's end is then its own). Empty for one word, or
-    for two when either is short. `mark` is put before each (EXACT_MARK for the exact text's joins).
+    (lessons.search_joins, PostgreSQL). At each space of the text two joins are kept: the last three
+    characters of the word before it with the first two of the word after, and the last two with the first
+    three ("ang ph" and "ng phu" for "hang phut"; a word shorter than that counts whole).
+
+    Inside the phrase a word is a whole word of the text, so both its ends are known; the first word may
+    end a longer one and the last begin one, so a join beside either counts only when that word holds as
+    many characters as the join keeps of it. Empty for one word, and for two of two letters or fewer
+    ("so do"). `mark` is put before each (EXACT_MARK for the exact text's joins).
 
     Why: pg_trgm's trigrams stop at spaces, so its index finds the lessons holding each word of a phrase,
     not the phrase. For common words the exact and phrase tiers then read each of those lessons' texts to
@@ -239,38 +241,40 @@ def word_joins(words: list[str], mark: str = "") -> list[str]:
     joins = set()
     for i in range(last):
         before, after = words[i], words[i + 1]
-        if (i == 0 and len(before) < JOIN_CHARS) or (i + 1 == last and len(after) < JOIN_CHARS):
-            continue
-        joins.add(f"{mark}{before[-JOIN_CHARS:]} {after[:JOIN_CHARS]}")
+        for kept_before, kept_after in JOIN_SIDES:
+            if (i == 0 and len(before) < kept_before) or (i + 1 == last and len(after) < kept_after):
+                continue
+            joins.add(f"{mark}{before[-kept_before:]} {after[:kept_after]}")
     return sorted(joins)
 
 
-def _joins_param(name: str):
-    return literal_column("lessons.search_joins", ARRAY(Text)).contains(bindparam(name, type_=ARRAY(Text)))
+def _joins_param(name: str, column_: str = "search_joins"):
+    return literal_column(f"lessons.{column_}", ARRAY(Text)).contains(bindparam(name, type_=ARRAY(Text)))
 
 
 def probe_tests(shape: Shape) -> list[list]:
     """Each ranking tier's tests as its probe asks them through an index (PostgreSQL; tiers_of's order).
 
-    Without joins (one word, or SQLite) a tier is its own test (tiers_of). With them, the exact and phrase
-    tiers are found through the joins' index alone, the text then tested by strpos (no index serves it, so
-    the planner cannot build a trigram bitmap of every lesson holding the words beside the joins': 5.6 ms
-    for "an toan khi dung", whose joins are in 26,529 lessons); the title keeps its trigram index, the joins
-    beside it. A text holding the query exactly as typed folds into one holding its phrase, and a title is
-    the start of the folded text: each tier's lessons hold the phrase's joins (the exact tier its exact
-    text's, marked EXACT_MARK)."""
+    Without joins (one word, or SQLite) a tier is its own test (tiers_of). With them, each tier is found
+    through a joins' index alone, the text then tested by strpos (no index serves it, so the planner cannot
+    build a trigram bitmap of every lesson holding the words beside the joins': 5.6 ms for "an toan khi
+    dung", whose joins are in 26,529 lessons; and a lesson found through two bitmaps is rechecked on both
+    conditions, its joins of about 8 KB read from TOAST). A text holding the query exactly as typed folds
+    into one holding its phrase, so the exact tier's lessons hold the joins of the exact text (marked
+    EXACT_MARK); the title tier's hold the phrase's joins in their title's own (lessons.title_joins, a few
+    dozen, kept in the row: "hoc cong nghe" was in the title words of thousands of lessons, 6.5 ms)."""
     tiers = tiers_of(shape)
     if not shape.joins:
         return [[tier] for tier in tiers]
     return [[_joins_param("p_exact_joins"), _position(Lesson.search_exact, _text("p_exact_text")) > 0],
-            [tiers[1]],
+            [_joins_param("p_joins", "title_joins"), _position(Lesson.title_folded, _text("p_phrase_text")) > 0],
             [_joins_param("p_joins"), _position(Lesson.search_folded, _text("p_phrase_text")) > 0]]
 
 
 def through_joins(shape: Shape, rank: int) -> bool:
-    """Whether a tier's probe is asked through the word joins' index (probe_tests): then with where_of's
+    """Whether a tier's probe is asked through a word joins' index (probe_tests): then with where_of's
     plain filters."""
-    return shape.joins and rank in (0, 2)
+    return shape.joins and rank < len(tiers_of(shape))
 
 
 def _holds(column_, name: str):
