@@ -27,18 +27,22 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 def cut_phrases(texts: list[str], count: int, seed: int = 57) -> list[str]:
-    """`count` distinct phrases of 2 to 4 consecutive words, each cut from one of `texts` (folded search
-    texts), chosen with a seeded random: the same texts give the same phrases."""
+    """`count` distinct phrases of 2 to 4 consecutive words of letters, each cut from one of `texts` (folded
+    search texts, words one space apart) as it stands there, chosen with a seeded random: the same texts
+    give the same phrases. A cut that would hold punctuation or a number is left out."""
     rng = random.Random(seed)
     phrases: list[str] = []
     seen: set[str] = set()
     for text in texts:
-        words = _WORD.findall(text)
+        words = text.split(" ")
         size = rng.choice((2, 2, 3, 3, 4))
-        if len(words) <= size:
+        if len(words) < size:
             continue
-        start = rng.randrange(len(words) - size)
-        phrase = " ".join(words[start:start + size])
+        start = rng.randrange(len(words) - size + 1)
+        cut = words[start:start + size]
+        if not all(_WORD.fullmatch(word) for word in cut):
+            continue
+        phrase = " ".join(cut)
         if phrase not in seen:
             seen.add(phrase)
             phrases.append(phrase)

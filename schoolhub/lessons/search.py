@@ -161,9 +161,12 @@ def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: in
         exact, phrase = exact_key(q), " ".join(words)
         params.update(p_exact=f"%{like_escape(exact)}%", p_phrase=f"%{like_escape(phrase)}%")
         joins = word_joins(words) if not _on_sqlite() else []
-        if joins:  # then the exact words have theirs too: each as long as its folded form, or longer
-            params.update(p_joins=joins, p_exact_joins=word_joins(exact.split(" "), EXACT_MARK),
-                          p_exact_text=exact, p_phrase_text=phrase)
+        # The exact words have joins too, as a rule (a Vietnamese word is as long exact as folded, or longer);
+        # not always (fold leaves Hangul decomposed, exact_key recomposes it): then neither is asked, as the
+        # GIN index would be read whole for "holds no join in particular".
+        exact_joins = word_joins(exact.split(" "), EXACT_MARK) if joins else []
+        if joins and exact_joins:
+            params.update(p_joins=joins, p_exact_joins=exact_joins, p_exact_text=exact, p_phrase_text=phrase)
     given = {"topic": topic, "subject": subject, "grade": grade is not None, "school": bool(school_id)}
     filters = tuple(name for name in FILTERS if given[name])
     if topic:

@@ -15,6 +15,20 @@ from schoolhub.textfold import exact_key, fold
 from tests.helpers.lesson_lists import dated, listed
 
 
+def test_a_phrase_whose_exact_words_have_no_joins_asks_none(app):
+    """fold leaves Hangul decomposed and exact_key recomposes it: the folded words have joins, the exact
+    ones none. Then the tiers ask no joins at all (an empty "holds every join" would read the index whole)."""
+    from schoolhub.lessons.search import shape_of
+
+    with app.test_request_context():
+        if app.extensions["schoolhub.engine"].dialect.name != "postgresql":
+            pytest.skip("the word joins are PostgreSQL's")
+        shape, params = shape_of(None, q="한국 사람")
+        assert not shape.joins and "p_joins" not in params and "p_exact_joins" not in params
+        shape, params = shape_of(None, q="thang phuc vu")
+        assert shape.joins and params["p_exact_joins"] == ["=ang ph", "=huc vu", "=ng phu"]
+
+
 @pytest.mark.parametrize(("words", "joins"), [
     (["hang", "phut"], ["ang ph", "ng phu"]),
     # "an" may end a longer word: only its two letters count
@@ -57,7 +71,9 @@ def test_every_phrase_cut_from_a_lesson_finds_its_joins_in_the_lesson(world, fac
         pytest.skip("the word joins are PostgreSQL's (SQLite's FTS5 trigrams read across spaces)")
     rng = random.Random(57)
     for body in TEXTS:
-        lesson = factory.lesson(world.school, world.teacher, title=body[:60], body=body)
+        # A title as long as a title may be, cut inside a word; "ß" folds to "ss", so its folded form is
+        # longer and is cut at 200 characters too.
+        lesson = factory.lesson(world.school, world.teacher, title=("ßß " + (body + " ") * 4)[:200], body=body)
         folded, exact, title, kept, in_title = db.execute(text(
             "SELECT search_folded, search_exact, title_folded, search_joins, title_joins FROM lessons "
             "WHERE id = :id"), {"id": lesson.id}).one()
@@ -115,29 +131,32 @@ def phrases(world, factory, db, app, monkeypatch):
         for title, body in PHRASES:
             other = round_ % 3 == 2
             school, author = (world.other_school, world.other_teacher) if other else (world.school, world.teacher)
-            lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body, topics=("khcn",),
-                                    visibility="commune", is_core=round_ == 4)
+            lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body,
+                                    topics=("khcn",) if round_ % 2 else ("stem",), visibility="commune",
+                                    is_core=round_ == 4)
             dated(db, lesson, next(day))
     monkeypatch.setitem(app.config, "PER_PAGE", 3)
     monkeypatch.setattr(queries, "PROBE", 10)
     monkeypatch.setattr(queries, "TIERED", True)
 
 
-@pytest.mark.parametrize("few", [3, 60], ids=["tier-by-tier", "few-ranked-whole"])
+@pytest.mark.parametrize("filters", [{}, {"topic": "khcn"}], ids=["all", "a-topic"])
+@pytest.mark.parametrize("few", [1, 3], ids=["tiers-always", "tiers-from-3-matches"])
 @pytest.mark.parametrize("q", JOIN_QUERIES)
-def test_a_phrase_asked_through_its_joins_ranks_as_ranking_every_match(q, few, phrases, world, db, app, login_as,
-                                                                       monkeypatch):
+def test_a_phrase_asked_through_its_joins_ranks_as_ranking_every_match(q, few, filters, phrases, world, db, app,
+                                                                       login_as, monkeypatch):
     """Ranking every match (one statement, no joins) against the tiers asked through the joins, page by page:
-    phrases starting and ending inside words, typed with and without diacritics, found and not found."""
+    phrases starting and ending inside words, typed with and without diacritics, found and not found, with
+    and without a filter (asked as strpos beside the joins)."""
     monkeypatch.setattr(queries, "FEW", few)
     client = login_as(world.teacher)
     with app.test_request_context():
-        expected = [lesson.id for lesson in db.scalars(queries.search(world.teacher, q=q))]
+        expected = [lesson.id for lesson in db.scalars(queries.search(world.teacher, q=q, **filters))]
     for page in range(1, 6):
         start = (page - 1) * 3
         if start >= len(expected):
             break
-        assert listed(client, q=q, page=str(page)) == expected[start:start + 3], (q, page)
+        assert listed(client, q=q, page=str(page), **filters) == expected[start:start + 3], (q, filters, page)
 
 
 def test_the_exact_and_phrase_tiers_are_asked_through_the_joins_on_postgresql(phrases, world, app, login_as,
