@@ -188,7 +188,7 @@ def where_of(shape: Shape, user, plain: bool = False) -> list:
 
     `plain`: the label filters as strpos, which no index serves, for a probe through the word joins'
     index (probe_tests): given a trigram index beside it, PostgreSQL joins the two bitmaps, and each
-    lesson found is then rechecked on every condition of both, its word joins (about 6 KB, read from
+    lesson found is then rechecked on every condition of both, its word joins (about 8 KB, read from
     TOAST) included: 25 µs a lesson."""
     if shape.status == LessonStatus.PUBLISHED:
         where = [visible_published_lessons(user)]  # the status in it
