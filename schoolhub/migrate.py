@@ -11,7 +11,7 @@ MIGRATIONS = source_or_bundled("migrations")
 
 
 # Structures the migrations make by hand (no model declares them): the search structures of one database
-# (the FTS5 table, the trigram indexes, PostgreSQL's word joins: a generated column and its index),
+# (the FTS5 table, the trigram indexes, PostgreSQL's word joins: two generated columns and their indexes),
 # an index on an expression (Alembic cannot compare those) and PostgreSQL's covering index of users.
 DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
                           "search_joins", "title_joins", "ix_lessons_search_joins", "ix_lessons_title_joins",

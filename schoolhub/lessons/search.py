@@ -103,6 +103,12 @@ def _word_value(kind: str, word: str) -> str:
     return word if kind == "short" else fts_phrase(word) if kind == "fts" else f"%{like_escape(word)}%"
 
 
+def _found(column_, name: str):
+    """`column_` holds the text bound to `name` (unescaped), tested by strpos / instr: no index serves it, so
+    the planner reads the rows other conditions found (the LIKE with its wildcards escaped is the same test)."""
+    return _position(column_, _text(name)) > 0
+
+
 def word_test(kind: str, name: str):
     """Lessons whose folded text holds the word bound to `name`, through the trigram index of either
     database.
@@ -119,7 +125,7 @@ def word_test(kind: str, name: str):
     answer as the escaped LIKE, in a form no planner hands to the trigram index.
     """
     if kind == "short":
-        return _position(Lesson.search_folded, _text(name)) > 0
+        return _found(Lesson.search_folded, name)
     if kind == "fts":
         return Lesson.id.in_(select(_FTS.c.rowid).where(_FTS.c.search_folded.match(_text(name))))
     return Lesson.search_folded.like(_text(name), escape="\\")
@@ -180,7 +186,7 @@ def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: in
     mine = bool(mine and is_authenticated(user))
     if mine:
         params["author_id"] = user.id
-    return Shape(kinds, labels, rest, filters, status, mine, bool(words) and "p_joins" in params), params
+    return Shape(kinds, labels, rest, filters, status, mine, "p_joins" in params), params
 
 
 def where_of(shape: Shape, user, plain: bool = False) -> list:
@@ -203,7 +209,7 @@ def where_of(shape: Shape, user, plain: bool = False) -> list:
         if name == "school":
             where.append(Lesson.school_id == bindparam("f_school", type_=Integer()))
         elif plain:
-            where.append(_position(columns[name], _text(f"f_{name}_at")) > 0)
+            where.append(_found(columns[name], f"f_{name}_at"))
         else:
             where.append(columns[name].like(_text(f"f_{name}"), escape="\\"))
     return where
@@ -269,9 +275,9 @@ def probe_tests(shape: Shape) -> list[list]:
     tiers = tiers_of(shape)
     if not shape.joins:
         return [[tier] for tier in tiers]
-    return [[_joins_param("p_exact_joins"), _position(Lesson.search_exact, _text("p_exact_text")) > 0],
-            [_joins_param("p_joins", "title_joins"), _position(Lesson.title_folded, _text("p_phrase_text")) > 0],
-            [_joins_param("p_joins"), _position(Lesson.search_folded, _text("p_phrase_text")) > 0]]
+    return [[_joins_param("p_exact_joins"), _found(Lesson.search_exact, "p_exact_text")],
+            [_joins_param("p_joins", "title_joins"), _found(Lesson.title_folded, "p_phrase_text")],
+            [_joins_param("p_joins"), _found(Lesson.search_folded, "p_phrase_text")]]
 
 
 def through_joins(shape: Shape, rank: int) -> bool:
