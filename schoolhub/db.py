@@ -336,6 +336,16 @@ def like_constant(column, pattern: str):
     return column.like(literal_column(f"'{pattern}'", String()))
 
 
+def equals_constant(column, value: str):
+    """`column = 'value'` with the value written into the SQL when the statement is built (as like_constant
+    writes its pattern): for a constant of the code, never a value a user typed. A generic plan then knows
+    the value, and how many rows hold it. Written at build time, not bound with literal_execute, which
+    would render the statement's text again on every run."""
+    if not _CONSTANT_PATTERN.fullmatch(value):
+        raise ValueError(f"not a constant value: {value!r}")
+    return column == literal_column(f"'{value}'", String())
+
+
 def generic_plan(stmt):
     """Mark a statement (built once, run with parameters) to run on PostgreSQL with its generic plan.
 

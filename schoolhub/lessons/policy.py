@@ -6,7 +6,7 @@ from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
 from schoolhub.accounts.policy import is_commune_officer, is_school_staff
-from schoolhub.db import like_constant
+from schoolhub.db import equals_constant, like_constant
 from schoolhub.lessons.models import Lesson, LessonStatus, SchoolLessons, Visibility
 from schoolhub.policy import (
     define,
@@ -108,7 +108,10 @@ def visible_published_lessons(user) -> ColumnElement[bool]:
 
 
 def _visible_lessons(user, published_only: bool = False) -> ColumnElement[bool]:
-    published = Lesson.status == LessonStatus.PUBLISHED
+    # The status written into the SQL: a generic plan then knows that most lessons are published, and
+    # never narrows a search's few matches by the status index (a BitmapAnd with every published lesson,
+    # 2.2 ms at the province preset, where the joins' index had found 564).
+    published = equals_constant(Lesson.status, LessonStatus.PUBLISHED.value)
     clauses = [Lesson.visibility == Visibility.PUBLIC]
     ms = memberships(user) if is_authenticated(user) else []
     if ms:

@@ -172,7 +172,9 @@ def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: in
         # GIN index would be read whole for "holds no join in particular".
         exact_joins = word_joins(exact.split(" "), EXACT_MARK) if joins else []
         if joins and exact_joins:
-            params.update(p_joins=joins, p_exact_joins=exact_joins, p_exact_text=exact, p_phrase_text=phrase)
+            keys = label_keys(topic=topic, subject=subject, grade=grade)
+            params.update(p_joins=joins + keys, p_exact_joins=exact_joins + keys, p_exact_text=exact,
+                          p_phrase_text=phrase)
     given = {"topic": topic, "subject": subject, "grade": grade is not None, "school": bool(school_id)}
     filters = tuple(name for name in FILTERS if given[name])
     if topic:
@@ -193,9 +195,10 @@ def where_of(shape: Shape, user, plain: bool = False) -> list:
     """What a search narrows by before the words: the VIEW_LESSON scope, the status, the filters.
 
     `plain`: the label filters as strpos, which no index serves, for a probe through the word joins'
-    index (probe_tests): given a trigram index beside it, PostgreSQL joins the two bitmaps, and each
-    lesson found is then rechecked on every condition of both, its word joins (about 8 KB, read from
-    TOAST) included: 25 µs a lesson."""
+    index (probe_tests), which is asked the filters' keys with the joins (label_keys): given a trigram
+    index beside it, PostgreSQL joins the two bitmaps, and each lesson found is then rechecked on every
+    condition of both, its word joins (about 8 KB, read from TOAST) included: 25 µs a lesson. The strpos
+    only tests again, on the lessons the keys found, what they hold."""
     if shape.status == LessonStatus.PUBLISHED:
         where = [visible_published_lessons(user)]  # the status in it
     else:
@@ -257,6 +260,17 @@ def word_joins(words: list[str], mark: str = "") -> list[str]:
     return sorted(joins)
 
 
+# Before each label key the joins' arrays hold (migration 0017): a key holds no space, a join always one.
+LABEL_MARKS = {"topic": "#t:", "subject": "#s:", "grade": "#g:"}
+
+
+def label_keys(*, topic: str = "", subject: str = "", grade: int | None = None) -> list[str]:
+    """The keys of a search's label filters, as search_joins and title_joins hold them beside the joins
+    ("#t:ai" for topic "ai"): asked with the joins, the index keeps only the lessons under the filter."""
+    given = {"topic": topic, "subject": subject, "grade": "" if grade is None else str(int(grade))}
+    return [LABEL_MARKS[name] + value for name, value in given.items() if value]
+
+
 def _joins_param(name: str, column_: str = "search_joins"):
     return literal_column(f"lessons.{column_}", ARRAY(Text)).contains(bindparam(name, type_=ARRAY(Text)))
 
@@ -283,13 +297,16 @@ def probe_tests(shape: Shape) -> list[list]:
 def through_joins(shape: Shape, rank: int) -> bool:
     """Whether a tier's probe is asked through a word joins' index (probe_tests): then with where_of's
     plain filters."""
-    return shape.joins and rank < len(tiers_of(shape))
+    return shape.joins and rank < TIERS
 
 
 def _holds(column_, name: str):
     """`column_` contains the text bound to `name` (a LIKE with its wildcards escaped, which the trigram
     indexes serve)."""
     return column_.like(_text(name), escape="\\")
+
+
+TIERS = 3  # how many tests tiers_of ranks by (a match passing none ranks after them)
 
 
 def tiers_of(shape: Shape) -> list:
@@ -313,6 +330,6 @@ def parts_of(shape: Shape, user) -> tuple[list, list]:
     order = []
     if shape.ranked:
         where.append(match_of(shape))
-        order.append((case(*[(test, rank) for rank, test in enumerate(tiers_of(shape))], else_=3), False))
+        order.append((case(*[(test, rank) for rank, test in enumerate(tiers_of(shape))], else_=TIERS), False))
     order += [(Lesson.is_core, True), (when_of(shape), True), (Lesson.id, True)]
     return where, order

@@ -133,21 +133,24 @@ def phrases(world, factory, db, app, monkeypatch):
             school, author = (world.other_school, world.other_teacher) if other else (world.school, world.teacher)
             lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body,
                                     topics=("khcn",) if round_ % 2 else ("stem",), visibility="commune",
-                                    is_core=round_ == 4)
+                                    subjects=("toan", "tin_hoc") if round_ % 3 else ("khtn",),
+                                    grades=(0,) if round_ == 1 else (10, 11), is_core=round_ == 4)
             dated(db, lesson, next(day))
     monkeypatch.setitem(app.config, "PER_PAGE", 3)
     monkeypatch.setattr(queries, "PROBE", 10)
     monkeypatch.setattr(queries, "TIERED", True)
 
 
-@pytest.mark.parametrize("filters", [{}, {"topic": "khcn"}], ids=["all", "a-topic"])
+@pytest.mark.parametrize("filters", [{}, {"topic": "khcn"}, {"subject": "tin_hoc", "grade": "11"}, {"grade": "0"},
+                                     {"grade": "1"}], ids=["all", "a-topic", "subject-and-grade", "pre-school",
+                                                           "grade-one"])
 @pytest.mark.parametrize("few", [1, 3], ids=["tiers-always", "tiers-from-3-matches"])
 @pytest.mark.parametrize("q", JOIN_QUERIES)
 def test_a_phrase_asked_through_its_joins_ranks_as_ranking_every_match(q, few, filters, phrases, world, db, app,
                                                                        login_as, monkeypatch):
     """Ranking every match (one statement, no joins) against the tiers asked through the joins, page by page:
     phrases starting and ending inside words, typed with and without diacritics, found and not found, with
-    and without a filter (asked as strpos beside the joins)."""
+    and without filters (their keys asked with the joins, label_keys; grade 1 must not find grades 10 and 11)."""
     monkeypatch.setattr(queries, "FEW", few)
     client = login_as(world.teacher)
     with app.test_request_context():
@@ -187,5 +190,47 @@ def test_the_exact_and_phrase_tiers_are_asked_through_the_joins_on_postgresql(ph
             assert tiers[0].count("lessons.title_joins @>") == joined, q
             assert tiers[0].count("strpos(lessons.topics") == 3 * joined, q
             assert tiers[0].count("lessons.title_folded LIKE") == 1 - joined, q  # its walk keeps it
+            # The status is written into the SQL, so a generic plan knows most lessons are published and
+            # never ANDs the joins' few lessons with the status index's every published one.
+            assert "lessons.status = 'published'" in tiers[0] and "lessons.status = %(" not in tiers[0]
     finally:
         event.remove(engine, "before_cursor_execute", _before)
+
+
+def test_the_joins_arrays_hold_the_lessons_label_keys_and_follow_an_edit(world, factory, db):
+    """Migration 0017: both arrays end with the lesson's label keys, generated from its labels on every write;
+    a key holds no space, so it is never one of the text's joins."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("the word joins are PostgreSQL's")
+    from schoolhub.lessons import services
+
+    lesson = factory.lesson(world.school, world.teacher, title="Tên bài #t:ai", body="Hằng phút #g:5",
+                            topics=("khcn", "cds"), subjects=("toan",), grades=(0, 12))
+
+    def keys():
+        kept, in_title = db.execute(text("SELECT search_joins, title_joins FROM lessons WHERE id = :id"),
+                                    {"id": lesson.id}).one()
+        assert {k for k in kept if " " not in k} == {k for k in in_title if " " not in k}
+        return {k for k in kept if " " not in k}
+
+    assert keys() == {"#t:khcn", "#t:cds", "#s:toan", "#g:0", "#g:12"}  # the text's "#t:ai" is in no key
+    lesson.topics, lesson.subjects, lesson.grades = ",stem,", "", ""
+    services.index_lesson(lesson)
+    db.commit()
+    assert keys() == {"#t:stem"}
+
+
+def test_a_filtered_phrase_asks_the_filters_keys_with_its_joins(app):
+    from schoolhub.lessons.search import label_keys, shape_of
+
+    assert label_keys(topic="ai", subject="toan", grade=0) == ["#t:ai", "#s:toan", "#g:0"]
+    assert label_keys() == []
+    with app.test_request_context():
+        if app.extensions["schoolhub.engine"].dialect.name != "postgresql":
+            pytest.skip("the word joins are PostgreSQL's")
+        shape, params = shape_of(None, q="hằng phút", topic="khcn", grade=7)
+        assert params["p_joins"] == ["ang ph", "ng phu", "#t:khcn", "#g:7"]
+        exact = word_joins(exact_key("hằng phút").split(" "), EXACT_MARK)
+        assert exact and params["p_exact_joins"] == [*exact, "#t:khcn", "#g:7"]
+        _shape, plain = shape_of(None, q="hằng phút")
+        assert plain["p_joins"] == ["ang ph", "ng phu"]

@@ -220,7 +220,7 @@ def test_the_probe_for_a_few_matches_is_planned_for_the_words_on_postgresql(many
             probes = [(s, p) for s, p in sent if _is_few_probe(s.lstrip())]
             assert len(probes) == 1
             statement, parameters = probes[0]
-            assert "%%chuyen%%" in statement and "LIMIT 60" in statement
+            assert "%%chuyen%%" in statement and f"LIMIT {queries.FEW}" in statement
             assert not parameters
 
 
