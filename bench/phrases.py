@@ -61,7 +61,7 @@ def _kind(statement: str) -> str:
         return "ranked whole"
     if "= ANY (" in s and "lessons.summary" in s:
         return "cards"
-    if s.startswith("SELECT lessons.id") and "LIMIT" in s:
+    if s.startswith("WITH few AS"):
         return "probe"
     return "other"
 

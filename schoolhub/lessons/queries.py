@@ -191,9 +191,10 @@ def search_page(session: Session, user, **filters) -> Page:
     too few (_walks_first). Tiers past the page are never read. All of it is one statement (_tier_rows).
     With a filter, a tier of fewer than COMPLETE matches is read whole by its probe and sorted here, never
     walked. A search matching fewer than FEW readable lessons (found by one probe of the trigram index)
-    skips the tiers: ranking those few whole is cheaper than
-    the tiers' statement (measured at the province preset: "kinh hien vi", 31 matches, 42 → 29 ms
-    in-process, when that statement was still built on every search).
+    skips the tiers: the same statement ranks those few whole and reads their cards (_few_matches), which
+    is cheaper than the tiers' statement (measured at the province preset: "kinh hien vi", 31 matches,
+    42 → 29 ms in-process, when that statement was still built on every search; the page is then the
+    user's statement and this one, as the lesson list is).
 
     Every statement is built once per shape and principal (lessons.search), its values parameters.
 
@@ -210,8 +211,11 @@ def search_page(session: Session, user, **filters) -> Page:
         return _sorted_page(session, user, shape, params)
     # Few matches: ranking them all in one statement costs less than the tiers'.
     few = read_rows(session, _kept("few", shape, user, _few_matches, plan="custom"), {**params, "few": FEW}).all()
-    if len(few) < FEW:  # every match: ranked by id, without asking the trigram indexes again
-        return _sorted_page(session, user, shape, {**params, "few_ids": [row.id for row in few]}, among=True)
+    if len(few) < FEW:  # every match, ranked, with what its card shows: the page is among them
+        items = few[(page - 1) * per_page:page * per_page]
+        if not items and page > 1:
+            return _sorted_page(session, user, shape, params)  # past the end: shows the last page
+        return Page(items=items, page=page, per_page=per_page, total=len(few), more=False)
     filtered = bool(shape.filters)
     limit = max(need, COMPLETE) if filtered else need
     probes, walks = _tier_rows(session, user, shape, params, need, limit)
@@ -267,9 +271,24 @@ _LIST_ORDER = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc
 
 
 def _few_matches(shape: search_module.Shape, user) -> Select:
-    """At most `few` readable lessons matching the words, in any order."""
-    where, _order = search_module.parts_of(shape, user)
-    return select(Lesson.id).where(*where).limit(bindparam("few", type_=Integer))
+    """At most `few` readable lessons matching the words (the probe, any order); when it found fewer, they
+    are every match, and each row holds what its card shows, in rank order (the ranking of search()).
+
+    One statement: the probe's lessons are then read by primary key, with their school and author, only
+    when fewer than `few` (else their columns are NULL, never read: the join's condition is the probe's
+    count, which PostgreSQL tests once). It ran as two, the probe then the matches ranked by id with their
+    cards: a round trip and 0.4 ms more a search of few matches (province preset, "kinh hien vi")."""
+    where, order = search_module.parts_of(shape, user)
+    few = bindparam("few", type_=Integer)
+    probe = select(Lesson.id.label("match_id")).where(*where).limit(few).cte("few")
+    found = select(func.count()).select_from(probe).scalar_subquery()
+    # The id to read, NULL when the probe is full: PostgreSQL's index lookup of NULL reads nothing (the
+    # count as a join filter beside the id read each lesson first, then dropped it).
+    wanted = case((found < few, probe.c.match_id))
+    return (select(probe.c.match_id, *CARD_COLUMNS).select_from(probe)
+            .outerjoin(Lesson, Lesson.id == wanted)
+            .outerjoin(OrgUnit, OrgUnit.id == Lesson.school_id).outerjoin(User, User.id == Lesson.author_id)
+            .order_by(*_ordered(order)))
 
 
 def _tier_tests(shape: search_module.Shape) -> list[list]:
@@ -386,7 +405,7 @@ def _whole_tier(rank: int):
     return build
 
 
-def _sorted_page(session: Session, user, shape: search_module.Shape, params: dict, among: bool = False) -> Page:
+def _sorted_page(session: Session, user, shape: search_module.Shape, params: dict) -> Page:
     """The requested page of search(user, **filters), every match ranked and counted in one statement.
 
     A ranked search sorts every match whatever the page, so the same statement counts them
@@ -398,15 +417,9 @@ def _sorted_page(session: Session, user, shape: search_module.Shape, params: dic
     per_page = current_app.config["PER_PAGE"]
     page = current_page()
     cap = max(COUNT_CAP, (page + 10) * per_page)
-    # `among`: the matches are known already, their ids in params["few_ids"] (see search_page). Built
-    # per database: the list of ids is one array on PostgreSQL, a list of values on SQLite.
-    kind = ("sorted_among_sqlite" if _on_sqlite() else "sorted_among") if among else "sorted"
-    # Lessons known by id: read through the primary key whatever the words, so the generic plan is the
-    # plan ("kinh hien vi" at the province preset: 0.13 ms to run either way, and 0.34 ms to plan it for
-    # the words, as auto did on its first runs, each after a SET of its own). Every match: its plan depends
-    # on the words (the trigram indexes, or the newest lessons read in order), so PostgreSQL chooses.
-    stmt = (_kept(kind, shape, user, _sorted_among_statement, plan="generic") if among
-            else _kept(kind, shape, user, _sorted_statement))
+    # Its plan depends on the words (the trigram indexes, or the newest lessons read in order), so
+    # PostgreSQL chooses.
+    stmt = _kept("sorted", shape, user, _sorted_statement)
     rows = list(read_rows(session, stmt, {**params, "page_limit": per_page, "page_offset": (page - 1) * per_page}))
     if not rows and page > 1:
         where, order = search_module.parts_of(shape, user)
@@ -416,25 +429,8 @@ def _sorted_page(session: Session, user, shape: search_module.Shape, params: dic
     return Page(items=rows, page=page, per_page=per_page, total=min(total, cap), more=total > cap)
 
 
-def _sorted_among_statement(shape: search_module.Shape, user) -> Select:
-    """_sorted_statement of lessons already known to match (readable, filtered, holding the words): by id,
-    the scope and filters asked again (cheap on the lessons found by id), so a lesson changed between
-    the two statements is never shown where it no longer belongs."""
-    return _sorted_statement(shape, user, among=True)
-
-
-def _ids_among() -> object:
-    """Lesson.id among the ids bound to "few_ids": `= ANY(array)` on PostgreSQL, one SQL text whatever
-    their number (an expanding IN is a text per length, each prepared apart); IN (...) on SQLite."""
-    if _on_sqlite():
-        return Lesson.id.in_(bindparam("few_ids", expanding=True))
-    return Lesson.id == any_(bindparam("few_ids", type_=ARRAY(Integer)))
-
-
-def _sorted_statement(shape: search_module.Shape, user, among: bool = False) -> Select:
+def _sorted_statement(shape: search_module.Shape, user) -> Select:
     where, order = search_module.parts_of(shape, user)
-    if among:
-        where = [*search_module.where_of(shape, user), _ids_among()]
     # The sort keys of every match, computed row by row. OFFSET 0 keeps PostgreSQL from merging this
     # into the level above, where the window would hold each match's compressed text (about 1 KB) to
     # compute the keys after it: 5,000 matches then spill to disk.
