@@ -285,10 +285,13 @@ def _few_matches(shape: search_module.Shape, user) -> Select:
     # The id to read, NULL when the probe is full: PostgreSQL's index lookup of NULL reads nothing (the
     # count as a join filter beside the id read each lesson first, then dropped it).
     wanted = case((found < few, probe.c.match_id))
-    return (select(probe.c.match_id, *CARD_COLUMNS).select_from(probe)
-            .outerjoin(Lesson, Lesson.id == wanted)
-            .outerjoin(OrgUnit, OrgUnit.id == Lesson.school_id).outerjoin(User, User.id == Lesson.author_id)
-            .order_by(*_ordered(order)))
+    # The names as subqueries, not joins: the statement is planned for each new query's words, and two more
+    # joins took its planning from 0.25 to 0.42 ms (the probe's alone: 0.11 ms; "kinh hien vi").
+    names = (select(OrgUnit.name).where(OrgUnit.id == Lesson.school_id).scalar_subquery().label("school_name"),
+             select(User.full_name).where(User.id == Lesson.author_id).scalar_subquery().label("author_name"))
+    columns = [column for column in CARD_COLUMNS if column.key not in ("school_name", "author_name")]
+    return (select(probe.c.match_id, *columns, *names).select_from(probe)
+            .outerjoin(Lesson, Lesson.id == wanted).order_by(*_ordered(order)))
 
 
 def _tier_tests(shape: search_module.Shape) -> list[list]:
