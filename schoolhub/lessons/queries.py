@@ -290,7 +290,8 @@ def _few_matches(shape: search_module.Shape, user) -> Select:
     names = (select(OrgUnit.name).where(OrgUnit.id == Lesson.school_id).scalar_subquery().label("school_name"),
              select(User.full_name).where(User.id == Lesson.author_id).scalar_subquery().label("author_name"))
     columns = [column for column in CARD_COLUMNS if column.key not in ("school_name", "author_name")]
-    return (select(probe.c.match_id, *columns, *names).select_from(probe)
+    # The card's columns first, in CARD_COLUMNS' order, so its card is kept by them (cards.lesson_cards).
+    return (select(*columns, *names, probe.c.match_id).select_from(probe)
             .outerjoin(Lesson, Lesson.id == wanted).order_by(*_ordered(order)))
 
 

@@ -134,7 +134,7 @@ def phrases(world, factory, db, app, monkeypatch):
             lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body,
                                     topics=("khcn",) if round_ % 2 else ("stem",), visibility="commune",
                                     subjects=("toan", "tin_hoc") if round_ % 3 else ("khtn",),
-                                    grades=(0,) if round_ == 1 else (10, 11), is_core=round_ == 4)
+                                    grades={1: (0,), 5: (1,)}.get(round_, (10, 11)), is_core=round_ == 4)
             dated(db, lesson, next(day))
     monkeypatch.setitem(app.config, "PER_PAGE", 3)
     monkeypatch.setattr(queries, "PROBE", 10)
@@ -150,7 +150,8 @@ def test_a_phrase_asked_through_its_joins_ranks_as_ranking_every_match(q, few, f
                                                                        login_as, monkeypatch):
     """Ranking every match (one statement, no joins) against the tiers asked through the joins, page by page:
     phrases starting and ending inside words, typed with and without diacritics, found and not found, with
-    and without filters (their keys asked with the joins, label_keys; grade 1 must not find grades 10 and 11)."""
+    and without filters (their keys asked with the joins, label_keys: a key missing from the lessons' arrays
+    or from the search's would leave the filter's lessons out; grade 1 beside grades 10 and 11)."""
     monkeypatch.setattr(queries, "FEW", few)
     client = login_as(world.teacher)
     with app.test_request_context():

@@ -78,8 +78,8 @@ def test_a_search_of_few_matches_ranks_the_ones_its_probe_found_as_ranking_every
                                                                                          monkeypatch, world, db,
                                                                                          app, login_as,
                                                                                          count_queries):
-    """Fewer matches than FEW: the probe found them all, and the page ranks those by id, without asking
-    the indexes again; every page, its count and a filter read as ranking every match."""
+    """Fewer matches than FEW: the probe found them all, and its statement ranks them and reads their cards,
+    without asking the indexes again; every page, its count and a filter read as ranking every match."""
     monkeypatch.setattr(queries, "FEW", 100)  # more than the 42 lessons: every search takes this path
     client = login_as(world.teacher)
     for filters in ({"q": q}, {"q": q, "topic": "khcn"}):
@@ -97,6 +97,19 @@ def test_a_search_of_few_matches_ranks_the_ones_its_probe_found_as_ranking_every
         if expected:  # a page past the end shows the last one
             last = (len(expected) - 1) // 3 * 3
             assert listed(client, **filters, page="99") == expected[last:last + 3]
+
+
+def test_the_few_matches_rows_are_card_rows_whose_cards_are_kept(many, small_steps, world, db, app, monkeypatch):
+    """The probe's rows hold the card's columns first, in CARD_COLUMNS' order: cards.lesson_cards keeps a
+    card by them (a row whose columns start otherwise is drawn anew on every page)."""
+    from schoolhub.lessons.cards import _CARD_FIELDS
+
+    monkeypatch.setattr(queries, "FEW", 100)
+    monkeypatch.setattr(queries, "TIERED", True)
+    with app.test_request_context("/lessons?q=chuyen+doi+so"):
+        page = queries.search_page(db, world.teacher, q="chuyen doi so")
+    assert page.items and not page.more
+    assert all(row._fields[:len(_CARD_FIELDS)] == _CARD_FIELDS for row in page.items)
 
 
 def test_the_tiers_fill_the_first_page_in_rank_order(many, small_steps, world, db, app, login_as):
@@ -206,8 +219,8 @@ def test_the_probe_for_a_few_matches_is_planned_for_the_words_on_postgresql(many
     """Its generic plan knows nothing of the LIKE patterns: at the province preset it ran 5.3 ms where the
     plan for the words ran 0.7 ms ("chuyen doi so"; "hoc sinh" 7.1 against 0.4 ms). The words are written
     into its SQL, so PostgreSQL plans it for them with no plan_cache_mode switched around it: the search
-    runs no SET at all (it ran two, each a round trip), neither when the few matches are then ranked by
-    id (whose generic plan is the plan: they are read through the primary key)."""
+    runs no SET at all (it ran two, each a round trip); when it finds few matches, the same statement
+    ranks them and reads their cards."""
     client = login_as(world.teacher)
     with _sent_on_postgresql(app, "plan_cache_mode is PostgreSQL's") as sent:
         for _ in range(7):  # past the runs after which psycopg prepares a statement
