@@ -32,6 +32,8 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeDecorator
 
+from schoolhub.statement_cache import CompiledCache
+
 ADDRESS_KEY = "client_address"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 log = logging.getLogger(__name__)
@@ -231,7 +233,9 @@ def make_engine(url: str, busy_timeout: float = 10.0, prepare_threshold: int | N
             # A database host that went silent costs a request seconds, not the TCP timeout's minutes.
             kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": prepare_threshold}
             _keep_long_queries()
-    engine = create_engine(url, **kwargs)
+    # Compiled statements found by their key's identity first (statement_cache: a hash of each statement's
+    # whole description saved on every run).
+    engine = create_engine(url, execution_options={"compiled_cache": CompiledCache()}, **kwargs)
     _watch_writes(engine)
     if engine.dialect.name == "postgresql":
         _plain_string_literals(engine)
