@@ -16,7 +16,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
-from schoolhub.db import generic_plan
+from schoolhub.db import equals_constant, generic_plan
 from schoolhub.json_rows import json_rows
 from schoolhub.pagination import Page, headed, headed_page
 from schoolhub.textfold import fold
@@ -114,11 +114,11 @@ def _schools_statement(named: bool) -> Select:
     # on PostgreSQL; SQLite keeps no order in an aggregate, so readers sort by name_sort and id). A
     # deactivated account is listed, marked: the to-do badge counts its school as without an admin.
     listed = stmt.selected_columns
-    admin = bindparam("admin_role", Role.SCHOOL_ADMIN, type_=Membership.role.type, literal_execute=True)
     admins = (select(json_rows(User.full_name, User.username, User.name_sort, User.id, User.is_active_account,
                                order_by=(User.name_sort, User.id)))
               .select_from(Membership).join(User, User.id == Membership.user_id)
-              .where(Membership.unit_id == listed.id, Membership.role == admin, Membership.ended_on.is_(None))
+              .where(Membership.unit_id == listed.id,
+                     equals_constant(Membership.role, Role.SCHOOL_ADMIN.value), Membership.ended_on.is_(None))
               .scalar_subquery().label("admins"))
     stmt = stmt.add_columns(admins)
     return stmt if named else generic_plan(stmt)  # a name's LIKE keeps its value's plan

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from schoolhub import worklist
 from schoolhub.accounts.models import ClassCount, Membership, OrgUnit, Role, SchoolClass, UnitCount, UnitKind, User
-from schoolhub.db import generic_plan, read_rows
+from schoolhub.db import PerDatabase, equals_constant, generic_plan, read_rows
 
 
 @dataclass
@@ -25,8 +25,9 @@ class SchoolCounts:
 # Statements every page of a kind runs, built once with their values as parameters (an "expanding" one for
 # a list of ids): building one and working out its SQLAlchemy cache key costs a tenth of a millisecond or
 # more of Python on every request, about what running it costs.
-_SCHOOL_COUNTS = generic_plan(select(UnitCount.unit_id, UnitCount.teachers, UnitCount.classes, UnitCount.students,
-                         UnitCount.admins).where(UnitCount.unit_id.in_(bindparam("ids", expanding=True))))
+_SCHOOL_COUNTS = PerDatabase(lambda ids_in: generic_plan(
+    select(UnitCount.unit_id, UnitCount.teachers, UnitCount.classes, UnitCount.students, UnitCount.admins)
+    .where(ids_in(UnitCount.unit_id, "ids"))))
 
 
 def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCounts]:
@@ -34,7 +35,7 @@ def school_counts(session: Session, school_ids: list[int]) -> dict[int, SchoolCo
     counts = {sid: SchoolCounts() for sid in school_ids}
     if not school_ids:
         return counts
-    rows = session.execute(_SCHOOL_COUNTS, {"ids": school_ids})
+    rows = session.execute(_SCHOOL_COUNTS(session), {"ids": school_ids})
     for unit_id, teachers, classes, students, admins in rows:
         counts[unit_id] = SchoolCounts(teachers=teachers, classes=classes, students=students, admins=admins)
     return counts
@@ -121,7 +122,7 @@ def counts_and_classes(session: Session, schools: list[OrgUnit], *, open_only: b
     sizes: dict[int, int] = {}
     if not schools:
         return counts, classes, sizes
-    for row in read_rows(session, _COUNTS_AND_CLASSES[open_only], {"ids": list(counts)}):
+    for row in read_rows(session, _COUNTS_AND_CLASSES[open_only](session), {"ids": list(counts)}):
         if row.teachers is not None:
             counts[row.unit_id] = SchoolCounts(teachers=row.teachers, classes=row.classes, students=row.students,
                                                admins=row.admins)
@@ -133,7 +134,7 @@ def counts_and_classes(session: Session, schools: list[OrgUnit], *, open_only: b
     return counts, classes, sizes
 
 
-def _counts_and_classes(open_only: bool) -> Select:
+def _counts_and_classes(open_only: bool, ids_in) -> Select:
     # From the schools themselves: a school without a counters row or without a class still has its row.
     return (select(OrgUnit.id.label("unit_id"), UnitCount.teachers, UnitCount.classes, UnitCount.students,
                    UnitCount.admins, SchoolClass.id.label("class_id"), SchoolClass.name.label("class_name"),
@@ -144,11 +145,12 @@ def _counts_and_classes(open_only: bool) -> Select:
             .outerjoin(SchoolClass, and_(SchoolClass.school_id == OrgUnit.id,
                                          *([SchoolClass.is_active.is_(True)] if open_only else [])))
             .outerjoin(ClassCount, ClassCount.class_id == SchoolClass.id)
-            .where(OrgUnit.id.in_(bindparam("ids", expanding=True)))
+            .where(ids_in(OrgUnit.id, "ids"))
             .order_by(OrgUnit.id, SchoolClass.school_year.desc(), SchoolClass.grade, SchoolClass.name))
 
 
-_COUNTS_AND_CLASSES = {open_only: generic_plan(_counts_and_classes(open_only)) for open_only in (False, True)}
+_COUNTS_AND_CLASSES = {open_only: PerDatabase(lambda ids_in, open_only=open_only: generic_plan(
+    _counts_and_classes(open_only, ids_in))) for open_only in (False, True)}
 
 
 def classes_of(session: Session, school: OrgUnit, *, open_only: bool = False,
@@ -203,20 +205,19 @@ def waiting_for_first_login(session: Session, school: OrgUnit, role: Role,
     return list(session.scalars(stmt.order_by(User.name_sort, User.id)).unique())
 
 
-_ADMINS_OF = generic_plan(
+_ADMINS_OF = PerDatabase(lambda ids_in: generic_plan(
     select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-    .where(Membership.unit_id.in_(bindparam("ids", expanding=True)),
-           Membership.role == bindparam("admin_role", Role.SCHOOL_ADMIN, type_=Membership.role.type,
-                                        literal_execute=True),
+    .where(ids_in(Membership.unit_id, "ids"),
+           equals_constant(Membership.role, Role.SCHOOL_ADMIN.value),
            Membership.ended_on.is_(None))
-    .order_by(User.name_sort, User.id))
+    .order_by(User.name_sort, User.id)))
 
 
 def admins_of(session: Session, school_ids: list[int]) -> dict[int, list[User]]:
     """The admins of each school, by name, in one statement."""
     found: dict[int, list[User]] = {sid: [] for sid in school_ids}
     if school_ids:
-        rows = session.execute(_ADMINS_OF, {"ids": school_ids})
+        rows = session.execute(_ADMINS_OF(session), {"ids": school_ids})
         for unit_id, user in rows:
             found[unit_id].append(user)
     return found

@@ -1,7 +1,7 @@
 """Who may write, read, mark, copy and follow lessons; beside each listing rule its SQL twin."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
@@ -254,7 +254,10 @@ def _lessons_to_confirm(user) -> ColumnElement[bool]:
             continue
         above = _unit_and_above(m.unit)
         # core_scope_id in SQL: the unit that marked it, else its school (ix_lessons_core_scope serves it).
-        in_scope = func.coalesce(Lesson.core_unit_id, Lesson.school_id).in_(above)
+        # One parameter per unit, not an expanding list: an expanding IN makes SQLAlchemy rewrite the SQL
+        # of the statement carrying it on every run, and this clause rides on every page's user statement
+        # (its 5 KB rewritten, about 0.1 ms a page). The SQL sent is the same: IN ($1, $2, $3).
+        in_scope = func.coalesce(Lesson.core_unit_id, Lesson.school_id).in_([literal(unit_id) for unit_id in above])
         clauses.append(and_(in_scope, _audience_clause(m.role)))
     if not clauses:
         return false()

@@ -11,15 +11,14 @@ from types import MappingProxyType
 
 from flask import current_app, has_app_context
 from sqlalchemy import (
-    ARRAY,
     Integer,
     Select,
-    any_,
     bindparam,
     case,
     cast,
     func,
     literal,
+    literal_column,
     not_,
     null,
     select,
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
-from schoolhub.db import generic_plan, planned_for_values, read_rows
+from schoolhub.db import PerDatabase, equals_constant, generic_plan, planned_for_values, read_rows
 from schoolhub.json_rows import json_rows
 from schoolhub.lessons import search as search_module
 from schoolhub.lessons.cards import CARD_COLUMNS
@@ -246,8 +245,7 @@ def search_page(session: Session, user, **filters) -> Page:
     if not ids and page > 1:
         return _sorted_page(session, user, shape, params)  # past the end: shows the last page
     # Always run, even for no lesson, so a search costs the same statements whatever it finds.
-    cards = _CARDS_SQLITE if _on_sqlite() else _CARDS
-    lessons = {lesson.id: lesson for lesson in read_rows(session, cards, {"ids": ids}).all()}
+    lessons = {lesson.id: lesson for lesson in read_rows(session, _CARDS(session), {"ids": ids}).all()}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
     return Page(items=[lessons[i] for i in ids if i in lessons], page=page, per_page=per_page, total=total,
@@ -255,10 +253,9 @@ def search_page(session: Session, user, **filters) -> Page:
 
 
 # A ranked page's lessons as cards, by id (built once: see accounts.queries). On PostgreSQL the ids are one
-# array, `= ANY(array)`: an expanding IN wrote a parameter per id into the SQL on every search (25 of them,
+# array (db.PerDatabase): an expanding IN wrote a parameter per id into the SQL on every search (25 of them,
 # each cast: about a tenth of the search's Python) and made a text per number of ids, each prepared apart.
-_CARDS = generic_plan(_card_rows().where(Lesson.id == any_(bindparam("ids", type_=ARRAY(Integer)))))
-_CARDS_SQLITE = _card_rows().where(Lesson.id.in_(bindparam("ids", expanding=True)))
+_CARDS = PerDatabase(lambda ids_in: generic_plan(_card_rows().where(ids_in(Lesson.id, "ids"))))
 
 
 def _list_key(row) -> tuple:
@@ -576,16 +573,17 @@ class Informed:
 def _active_teachers():
     """Memberships of active accounts holding the teacher role (school admins are not counted), each with
     whether the teacher confirmed at least one core lesson (core_readers, kept on write by lessons.counts)."""
-    # The constants are written into the SQL (literal_execute), not sent as values: PostgreSQL's generic
-    # plan then knows that teachers are most of the memberships and reads the schools' rows by index.
-    teacher = bindparam("teacher_role", Role.TEACHER, type_=Membership.role.type, literal_execute=True)
+    # The constants are written into the SQL when it is built (db.equals_constant), not sent as values:
+    # PostgreSQL's generic plan then knows that teachers are most of the memberships and reads the schools'
+    # rows by index. Not with literal_execute, which wrote them into the SQL again on every run.
     # Whether the account is active is read from the membership's copy (accounts.sortkeys, kept on write):
     # joining `users` for it was an index probe per teacher, 324 of them for a commune at the province preset.
     return (select(Membership.unit_id, Membership.user_id,
-                   case((CoreReader.confirmed > literal(0, literal_execute=True), Membership.user_id))
+                   case((CoreReader.confirmed > literal_column("0", Integer), Membership.user_id))
                    .label("informed_id"))
             .outerjoin(CoreReader, CoreReader.user_id == Membership.user_id)
-            .where(Membership.role == teacher, Membership.ended_on.is_(None), Membership.user_inactive.is_(False)))
+            .where(equals_constant(Membership.role, Role.TEACHER.value), Membership.ended_on.is_(None),
+                   Membership.user_inactive.is_(False)))
 
 
 def informed_by_school(session: Session, school_ids: list[int]) -> dict[int, Informed]:
@@ -597,7 +595,7 @@ def informed_by_school(session: Session, school_ids: list[int]) -> dict[int, Inf
     found = {sid: Informed() for sid in school_ids}
     if not school_ids:
         return found
-    for unit_id, teachers, informed in session.execute(_INFORMED_BY_SCHOOL, {"ids": school_ids}):
+    for unit_id, teachers, informed in session.execute(_INFORMED_BY_SCHOOL(session), {"ids": school_ids}):
         found[unit_id] = Informed(informed=int(informed), teachers=int(teachers))
     return found
 
@@ -609,7 +607,7 @@ def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[
     if not schools:
         return found, Informed()
     overall = Informed()
-    for unit_id, teachers, informed in read_rows(session, _INFORMED_IN_COMMUNE,
+    for unit_id, teachers, informed in read_rows(session, _INFORMED_IN_COMMUNE(session),
                                                  {"ids": [school.id for school in schools]}):
         figure = Informed(informed=int(informed or 0), teachers=int(teachers or 0))
         if unit_id is None:
@@ -619,17 +617,17 @@ def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[
     return found, overall
 
 
-def _informed_by_school() -> Select:
-    rows = _active_teachers().where(Membership.unit_id.in_(bindparam("ids", expanding=True))).subquery()
+def _informed_by_school(ids_in) -> Select:
+    rows = _active_teachers().where(ids_in(Membership.unit_id, "ids")).subquery()
     return (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)),
                    func.count(func.distinct(rows.c.informed_id)))
             .group_by(rows.c.unit_id))
 
 
-def _informed_in_commune():
+def _informed_in_commune(ids_in):
     rows = (_active_teachers().add_columns(OrgUnit.is_active.label("school_active"))
             .join(OrgUnit, OrgUnit.id == Membership.unit_id)
-            .where(Membership.unit_id.in_(bindparam("ids", expanding=True))).cte("teachers"))
+            .where(ids_in(Membership.unit_id, "ids")).cte("teachers"))
 
     def active(column):
         return case((rows.c.school_active.is_(True), column))
@@ -642,8 +640,8 @@ def _informed_in_commune():
     return union_all(per_school, total)
 
 
-_INFORMED_BY_SCHOOL = generic_plan(_informed_by_school())
-_INFORMED_IN_COMMUNE = generic_plan(_informed_in_commune())
+_INFORMED_BY_SCHOOL = PerDatabase(lambda ids_in: generic_plan(_informed_by_school(ids_in)))
+_INFORMED_IN_COMMUNE = PerDatabase(lambda ids_in: generic_plan(_informed_in_commune(ids_in)))
 
 
 def informed_teachers(session: Session, unit: OrgUnit) -> Informed:

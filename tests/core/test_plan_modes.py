@@ -215,3 +215,27 @@ def test_values_written_into_the_sql_read_as_typed_whatever_the_connection_defau
             assert conn.execute(stmt, {"v": typed}).scalar() == typed
     finally:
         engine.dispose()
+
+
+def test_values_held_when_built_are_written_once_and_read_as_typed(database_url):
+    """db.planned_for_values writes the values a statement holds from when it was built (a reader's scope)
+    into its SQL there, once: quotes doubled, a % and a backslash as they are, even where the connection
+    reads backslashes otherwise. Only the values a run brings are written at each run."""
+    from sqlalchemy import literal
+
+    from schoolhub.db import planned_for_values
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("planned_for_values serves PostgreSQL's plans")
+    sep = "&" if "?" in database_url else "?"
+    engine = make_engine(f"{database_url}{sep}options=-c%20standard_conforming_strings%3Doff")
+    try:
+        held, typed = "\\' or 1=1 -- 50%", "it's 100%\\"
+        stmt = planned_for_values(select(literal(held, String()), bindparam("v", type_=String())))
+        compiled = stmt.compile(dialect=engine.dialect)
+        assert [b.key for b in compiled.literal_execute_params] == ["v"]
+        with engine.connect() as conn:
+            assert tuple(conn.execute(stmt, {"v": typed}).one()) == (held, typed)
+            assert tuple(conn.execute(stmt, {"v": "other"}).one()) == (held, "other")
+    finally:
+        engine.dispose()
