@@ -40,6 +40,12 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-pass-57"
+# Every request of a logged-in role, its login and the statement counts included, says it comes from the
+# same browser, as a real one does. Flask-Login's session protection compares each request's address and
+# User-Agent with the login's: a session seen from another browser loses its freshness and is written
+# again into a new cookie. wrk sends no User-Agent and never keeps a cookie, so before this every page
+# under load signed and sent a new session cookie, which no returning reader's browser costs the app.
+USER_AGENT = "schoolhub-bench/1 (Linux; one browser for login and pages)"
 DBS = ("sqlite", "postgres")
 PRESETS = ("commune", "province")
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -295,6 +301,7 @@ def login(base: str, username: str) -> str:
     """Log in through the real form (CSRF token included); returns the Cookie header value."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(base + "/login", timeout=10).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
@@ -318,7 +325,8 @@ def sql_count(base: str, path: str, cookie: str | None) -> int:
 def _sql_count_once(base: str, path: str, cookie: str | None) -> int:
     # The workers may still be serving what the previous page's wrk left queued (sync workers finish a
     # request whose client has gone): on a slow page that is 16 requests of seconds each, so wait long.
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie} if cookie else {})
+    request = urllib.request.Request(base + path, headers={"User-Agent": USER_AGENT,
+                                                           **({"Cookie": cookie} if cookie else {})})
     with urllib.request.urlopen(request, timeout=180) as response:
         response.read()
         if response.status != 200:
@@ -379,6 +387,15 @@ def pages_of(conn) -> list[tuple[str, str, str | None]]:
     ]
 
 
+def wrk_command(settings: Settings, url: str, cookie: str | None) -> list[str]:
+    """wrk on one page, as the logged-in role's browser: its cookie and the login's User-Agent."""
+    command = ["wrk", f"-t{settings.threads}", f"-c{settings.connections}", f"-d{settings.duration}s", "--latency",
+               "-H", f"User-Agent: {USER_AGENT}"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    return [*command, url]
+
+
 def measure(settings: Settings, server: Server, name: str, path: str, role: str | None,
             cookie: str | None) -> PageResult:
     """One page under load: wrk's figures, the statement count and the CPU it cost."""
@@ -386,10 +403,8 @@ def measure(settings: Settings, server: Server, name: str, path: str, role: str 
     app_pids = server.pids()
     db_pids = _postgres_pids() if settings.db == "postgres" else []
     app_before, db_before = _cpu_ticks(app_pids), _cpu_ticks(db_pids)
-    command = ["wrk", f"-t{settings.threads}", f"-c{settings.connections}", f"-d{settings.duration}s", "--latency"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run([*command, server.base + path], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(wrk_command(settings, server.base + path, cookie), capture_output=True, text=True,
+                         check=True).stdout
     app_after, db_after = _cpu_ticks(app_pids), _cpu_ticks(_postgres_pids() if db_pids else [])
     figures = parse_wrk(out)
     n = max(figures["requests"], 1)

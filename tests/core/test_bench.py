@@ -225,3 +225,30 @@ def test_bench_phrases_are_cut_from_the_lessons_the_same_way_every_time():
         assert any(f" {phrase} " in f" {text} " for text in texts)  # as it stands in a text, whole words
     assert phrases.cut_phrases(texts, 1) == cut[:1]
     assert phrases.cut_phrases(texts, 10, seed=58) != cut or len(cut) == 1
+
+
+def test_pages_under_load_come_from_the_browser_that_logged_in(app, world):
+    """wrk carries the cookie and the User-Agent of the login, as a returning reader's browser does: a page
+    then leaves the session as it is. From another browser (wrk sends no User-Agent of its own) Flask-Login
+    marks the session not fresh and writes a new cookie, on every request, as no real reader costs it."""
+    from tests.helpers.accounts import PASSWORD
+
+    command = bench.wrk_command(bench.Settings(db="sqlite", preset="commune"), "http://127.0.0.1:1/lessons", "a=b")
+    assert command[-1] == "http://127.0.0.1:1/lessons"
+    headers = [command[i + 1] for i, arg in enumerate(command) if arg == "-H"]
+    assert f"User-Agent: {bench.USER_AGENT}" in headers and "Cookie: a=b" in headers
+
+    browser = app.test_client()
+    browser.post("/login", data={"username": world.teacher.username, "password": PASSWORD},
+                 headers={"User-Agent": bench.USER_AGENT})
+    browser.get("/lessons", headers={"User-Agent": bench.USER_AGENT})  # the first page keeps its CSRF token
+    cookie = f"session={browser.get_cookie('session').value}"
+
+    def new_cookie(user_agent: str) -> list[str]:
+        wrk = app.test_client(use_cookies=False)  # sends the same cookie every time, keeps none
+        response = wrk.get("/lessons", headers={"Cookie": cookie, "User-Agent": user_agent})
+        assert response.status_code == 200 and world.teacher.full_name in response.get_data(as_text=True)
+        return response.headers.getlist("Set-Cookie")
+
+    assert new_cookie(bench.USER_AGENT) == [] and new_cookie(bench.USER_AGENT) == []
+    assert new_cookie("") != []  # another browser: the session is written again
