@@ -17,14 +17,16 @@ of change.
 """
 from __future__ import annotations
 
+import secrets
 from collections import Counter, defaultdict
 
 from sqlalchemy import case, delete, event, func, insert, inspect, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from schoolhub.accounts.models import OrgUnit
 from schoolhub.db import values_before_flush
-from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, SchoolLessons
+from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonShelfToken, SchoolLessons
 from schoolhub.lessons.vocab import LessonStatus, Visibility
 
 _PREVIOUS = "schoolhub.core_readers.previous"
@@ -46,6 +48,10 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         if type(obj) in _COLUMNS and inspect(obj).persistent:
             previous["objects"][id(obj)] = (obj, _previous(session, obj))
     previous["shelves"] = _shelves_before(session)
+    # A school renamed (or removed) changes the names the list's school choices show.
+    previous["renamed"] = any(
+        isinstance(obj, OrgUnit) and (obj in session.deleted or inspect(obj).attrs.name.history.has_changes())
+        for obj in [*session.dirty, *session.deleted])
     for obj in session.deleted:
         if isinstance(obj, Lesson) and inspect(obj).persistent and previous["objects"][id(obj)][1]["is_core"]:
             previous["gone"].extend(session.connection().execute(
@@ -78,7 +84,7 @@ def _shelves_before(session: Session) -> dict:
 
 def _after_flush(session: Session, flush_context) -> None:
     """Add up what the flush changed per user and apply it as +n/-n."""
-    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": [], "shelves": {}})
+    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": [], "shelves": {}, "renamed": False})
     objects = previous["objects"]
     deleted = {id(o) for o in session.deleted}
     old_core = {old["id"]: bool(old["is_core"]) for obj, old in objects.values() if isinstance(obj, Lesson)}
@@ -121,7 +127,8 @@ def _after_flush(session: Session, flush_context) -> None:
                 if read_id not in handled:
                     deltas[user_id] += step
     apply(conn, deltas)
-    apply_shelves(conn, _shelf_deltas(session, previous["shelves"], deleted))
+    if not apply_shelves(conn, _shelf_deltas(session, previous["shelves"], deleted)) and previous["renamed"]:
+        new_shelf_token(conn)
 
 
 def _shelf_deltas(session: Session, shelves: dict, deleted: set[int]) -> Counter:
@@ -143,19 +150,29 @@ def _shelf_deltas(session: Session, shelves: dict, deleted: set[int]) -> Counter
     return deltas
 
 
-def apply_shelves(conn, deltas: Counter) -> None:
+def new_shelf_token(conn) -> None:
+    """Draw a new lesson_shelf_token (see models.LessonShelfToken): every kept half of the school choices
+    read before is stale from this transaction's commit on. The row is made if it is missing."""
+    token = secrets.randbits(62)
+    if conn.execute(update(LessonShelfToken).where(LessonShelfToken.id == 1).values(token=token)).rowcount == 0:
+        conn.execute(insert(LessonShelfToken).values(id=1, token=token))
+
+
+def apply_shelves(conn, deltas: Counter) -> bool:
     """public/commune/school = column + n for each school the deltas touch (one UPDATE per school).
 
     A school without a row yet gets one counted from the rows (which already hold this flush): its
     first published lesson, or lessons written before the figures (Core inserts). The row is made first
     (zeros, ON CONFLICT DO NOTHING), so two first lessons of a school saved at once meet on it: the
-    second waits for the first, then adds its own +1 to the row the first counted."""
+    second waits for the first, then adds its own +1 to the row the first counted. Draws a new shelf
+    token when it changes anything; returns whether it did."""
     by_school: dict[int, dict[str, int]] = defaultdict(dict)
     for (school_id, visibility), step in sorted(deltas.items()):
         if step:
             by_school[school_id][_SHELF[visibility]] = step
     if not by_school:
-        return
+        return False
+    new_shelf_token(conn)
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
     fresh = set(conn.scalars(
         dialect.insert(SchoolLessons)
@@ -170,6 +187,7 @@ def apply_shelves(conn, deltas: Counter) -> None:
                                          for column, step in steps.items()}))
             if done.rowcount == 0:  # the row went away since (a recount): count the school from the rows
                 recount_shelves(conn, [school_id])
+    return True
 
 
 def _insert_missing(conn, user_ids: list[int]):
@@ -238,3 +256,4 @@ def recount_shelves(conn, school_ids: list[int] | None = None) -> None:
         stmt, rows = stmt.where(SchoolLessons.school_id.in_(school_ids)), rows.where(Lesson.school_id.in_(school_ids))
     conn.execute(stmt)
     conn.execute(insert(SchoolLessons).from_select(["school_id", "public", "commune", "school"], rows))
+    new_shelf_token(conn)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -208,6 +209,23 @@ class SchoolLessons(Base):
     public: Mapped[int] = mapped_column(Integer, default=0)
     commune: Mapped[int] = mapped_column(Integer, default=0)
     school: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LessonShelfToken(Base):
+    """One row: a random token drawn anew, in the same transaction, by every write that changes the public
+    half of the lesson list's school choices: school_lessons (schoolhub.lessons.counts) or a school's name.
+
+    Every reader's list shows the schools with public lessons, with their names and counts: at the
+    province preset 300 of them, which the database aggregated on every list and search (0.9 ms). A
+    process keeps that half by the token it was read with, and each page asks only the token and the
+    reader's own half (their commune's and school's lessons). A token names one state of the figures: a
+    write draws another (never a next number, which a rolled-back write could hand out twice), so a kept
+    half is never shown once the figures changed."""
+
+    __tablename__ = "lesson_shelf_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
 
 
 def _is_public(lesson: Lesson) -> bool:

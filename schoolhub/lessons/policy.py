@@ -162,6 +162,25 @@ def _readable_of_school(user) -> ColumnElement[int]:
             + case((_units_under(reach, SchoolLessons.school_id), SchoolLessons.school), else_=0))
 
 
+def own_of_school(user) -> tuple[ColumnElement[int], ColumnElement[bool]]:
+    """readable_of_school in two halves: the public lessons of a school are everyone's, and what the user
+    may read beyond them is (how many, of a school_lessons row; the schools where that may be more than
+    none), its commune lessons when the user reaches its commune, its school lessons when the user reaches
+    the school. Built once per process and principal."""
+    return shared_clause("own_of_school", user, _own_of_school)
+
+
+def _own_of_school(user) -> tuple[ColumnElement[int], ColumnElement[bool]]:
+    ms = memberships(user) if is_authenticated(user) else []
+    if not ms:
+        return literal(0), false()
+    reach, commune_reach = _reach(ms)
+    commune = _units_under(commune_reach, SchoolLessons.school_id)
+    school = _units_under(reach, SchoolLessons.school_id)
+    return (case((commune, SchoolLessons.commune), else_=0) + case((school, SchoolLessons.school), else_=0),
+            or_(commune, school))
+
+
 @rule(EDIT_LESSON)
 def can_edit_lesson(user, lesson: Lesson) -> bool:
     """The author, while teaching at the lesson's school, and the school's admins."""

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import namedtuple
+import threading
+from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Select,
+    String,
     bindparam,
     case,
     cast,
@@ -35,10 +37,18 @@ from schoolhub.db import PerDatabase, equals_constant, generic_plan, planned_for
 from schoolhub.json_rows import json_rows
 from schoolhub.lessons import search as search_module
 from schoolhub.lessons.cards import CARD_COLUMNS
-from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonStatus, SchoolLessons
+from schoolhub.lessons.models import (
+    CoreReader,
+    Lesson,
+    LessonRead,
+    LessonShelfToken,
+    LessonStatus,
+    SchoolLessons,
+)
 from schoolhub.lessons.policy import (
     core_lessons_for_teachers_of,
     lessons_to_confirm,
+    own_of_school,
     readable_of_school,
     teachers_of,
     visible_lessons,
@@ -500,43 +510,84 @@ def lesson_list(session: Session, user, total: int | None = None) -> Page:
 
 
 def lesson_shelf(session: Session, user) -> tuple[tuple[tuple[int, str], ...], Mapping[int, int]]:
-    """The school filter's choices and published_count of each, in one statement (the lesson list shows
-    both; read from the figures kept on write, school_lessons, one row per school, not from the lessons):
-    the schools owning a published lesson the user may read, as (id, name) by name, and how many of
-    their published lessons the user may read (their sum is the list's count; a school absent has none).
+    """The school filter's choices and published_count of each (the lesson list shows both; read from the
+    figures kept on write, school_lessons, one row per school, not from the lessons): the schools owning a
+    published lesson the user may read, as (id, name) by name, and how many of their published lessons the
+    user may read (their sum is the list's count; a school absent has none).
 
-    The rows come as one JSON text (schoolhub.json_rows): a province's 300 schools were 300 row objects
-    on every list and search; what the page needs of them is worked out once per distinct text."""
-    text = page_answer(SHELF, user)  # asked with the user (lessons' init_app), else asked here
-    if text is NOT_ASKED:
-        text = read_rows(session, shared_clause("lesson_shelf", user, _lesson_shelf)).scalar()
-    return _shelf(text or "[]")
+    In two halves (lessons.policy.own_of_school): the public lessons of every school, the same for every
+    reader, kept by this process under the shelf token they were read with (models.LessonShelfToken, drawn
+    anew by every write that changes them); and the reader's own, their commune's and school's lessons
+    beyond the public ones. A page asks the token and the reader's half with the user (lessons' init_app),
+    one JSON text of a dozen schools: the province's 300 were aggregated on every list and search. The
+    public half is read again, in a statement of its own, only when the token is one this process has not
+    seen."""
+    answer = page_answer(SHELF, user)  # asked with the user (lessons' init_app), else asked here
+    if answer is NOT_ASKED:
+        answer = read_rows(session, shared_clause("lesson_shelf", user, _lesson_shelf)).scalar()
+    token, _, own = (answer or "").partition(" ")
+    return _shelf(_public_shelf(session, token), own or "[]")
 
 
 SHELF = "lesson_shelf"
 
 
 def lesson_shelf_column(user):
-    """lesson_shelf's question as a scalar SELECT, asked with the user on the list's page (worklist.joined_to)."""
+    """lesson_shelf's question as a scalar SELECT, asked with the user on the list's page (worklist.joined_to):
+    the shelf token and the reader's own half, as one text ("<token> <JSON>")."""
     return shared_clause("lesson_shelf", user, _lesson_shelf).scalar_subquery()
 
 
+_TOKEN = select(LessonShelfToken.token).where(LessonShelfToken.id == 1).scalar_subquery()
+_PUBLIC_SHELF = generic_plan(select(
+    cast(_TOKEN, String).label("token"),
+    select(json_rows(OrgUnit.id, OrgUnit.name, SchoolLessons.public))
+    .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
+    .where(SchoolLessons.public > 0).scalar_subquery().label("public")))
+_PUBLIC_KEPT = 4  # tokens whose public half each app keeps (a province's is about 12 KB)
+_PUBLIC_LOCK = threading.Lock()
+
+
+def _public_shelf(session: Session, token: str) -> str:
+    """The public half of the school choices (JSON: [id, name, public lessons] per school) under `token`:
+    kept by the app, or read with the token it belongs to (one statement, its two answers from one
+    snapshot) and kept under that one."""
+    kept: OrderedDict = current_app.extensions.setdefault("schoolhub.lesson_shelf", OrderedDict())
+    text = kept.get(token) if token else None
+    if text is None:
+        read_token, text = read_rows(session, _PUBLIC_SHELF).one()
+        text = text or "[]"
+        if read_token:
+            with _PUBLIC_LOCK:
+                kept[read_token] = text
+                while len(kept) > _PUBLIC_KEPT:
+                    kept.popitem(last=False)
+    return text
+
+
 @functools.lru_cache(maxsize=256)
-def _shelf(text: str) -> tuple[tuple[tuple[int, str], ...], Mapping[int, int]]:
-    # [id, name, readable] per school, in no set order on either database: sorted here, by the folded name
-    # (as org_units.name_folded holds it; folded here, once per distinct text, the text is 40% shorter).
-    rows = sorted(json.loads(text), key=lambda row: (fold(row[1]), row[0]))
-    return (tuple((int(sid), name) for sid, name, _n in rows),
-            MappingProxyType({int(sid): int(n) for sid, _name, n in rows}))
+def _shelf(public: str, own: str) -> tuple[tuple[tuple[int, str], ...], Mapping[int, int]]:
+    # [id, name, count] per school, in no set order on either database: added up and sorted here, by the
+    # folded name (as org_units.name_folded holds it), once per distinct pair of texts (the public one is
+    # the kept string itself, whose hash Python keeps).
+    readable: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for sid, name, n in (*json.loads(public), *json.loads(own)):
+        readable[int(sid)] = readable.get(int(sid), 0) + int(n)
+        names[int(sid)] = name
+    rows = sorted(((sid, names[sid], n) for sid, n in readable.items() if n > 0),
+                  key=lambda row: (fold(row[1]), row[0]))
+    return (tuple((sid, name) for sid, name, _n in rows), MappingProxyType({sid: n for sid, _name, n in rows}))
 
 
 def _lesson_shelf(user) -> Select:
-    readable = readable_of_school(user)
+    own, where = own_of_school(user)
     # No ORDER BY in the aggregate: _shelf sorts what it parses (once per distinct text), and sorting 300
     # names under the database's collation was 0.27 of the statement's 0.64 ms (EXPLAIN ANALYZE).
-    return generic_plan(select(json_rows(OrgUnit.id, OrgUnit.name, readable))
-                        .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
-                        .where(readable > 0))
+    rows = (select(json_rows(OrgUnit.id, OrgUnit.name, own))
+            .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
+            .where(where, own > 0).scalar_subquery())
+    return generic_plan(select(func.coalesce(cast(_TOKEN, String), "") + " " + func.coalesce(rows, "[]")))
 
 
 def published_count(session: Session, user, school_id: int | None = None) -> int:

@@ -156,6 +156,8 @@ def test_a_lesson_changed_by_another_request_since_it_was_loaded_counts_once(the
 
 def test_the_shelf_in_one_statement_agrees_with_the_lessons_each_reader_may_read(world, factory, db, app,
                                                                                   count_queries):
+    """One statement a reader (their own half and the shelf token), once the app keeps the public half
+    of the token: the first reader after a write reads it in a second statement."""
     from schoolhub.lessons import queries
 
     factory.lesson(world.school, world.teacher, title="Trong xã", visibility="commune")
@@ -163,12 +165,12 @@ def test_the_shelf_in_one_statement_agrees_with_the_lessons_each_reader_may_read
     factory.lesson(world.other_school, world.other_teacher, title="Công khai", visibility="public")
     factory.lesson(world.other_school, world.other_teacher, title="Nháp", status="draft")
     names = {world.school.id: world.school.name, world.other_school.id: world.other_school.name}
-    for user in (world.teacher, world.other_teacher, world.student, world.officer, world.outsider):
+    for n, user in enumerate((world.teacher, world.other_teacher, world.student, world.officer, world.outsider)):
         with app.test_request_context():
             list(user.memberships)  # loaded, as for the request's user
             with count_queries() as statements:
                 schools, readable = queries.lesson_shelf(db, user)
-            assert len(statements) == 1
+            assert len(statements) == (2 if n == 0 else 1)
             lessons = list(db.scalars(queries.search(user)))
             expected = {sid: sum(1 for lesson in lessons if lesson.school_id == sid) for sid in names}
             assert readable == {sid: n for sid, n in expected.items() if n}
@@ -200,3 +202,38 @@ def test_the_published_scope_lists_exactly_the_published_lessons_the_rule_allows
             assert listed == allowed & published, name
             unpublished_seen += len(allowed - published)
     assert unpublished_seen > 0  # some reader may open a draft: the branch left out mattered to the cases
+
+
+def test_the_kept_public_half_of_the_shelf_is_never_shown_after_a_write(world, factory, db, app, count_queries):
+    """The app keeps the public half of the school choices under the shelf token; a lesson published,
+    archived or made private, or a school renamed, draws a new token in its transaction: the next list shows
+    the change (reading the public half again), never the kept half."""
+    from schoolhub.lessons import queries
+
+    def shelf(user):
+        with app.test_request_context():
+            list(user.memberships)
+            with count_queries() as statements:
+                schools, readable = queries.lesson_shelf(db, user)
+            return dict(schools), dict(readable), len(statements)
+
+    public = factory.lesson(world.other_school, world.other_teacher, title="Công khai", visibility="public")
+    shelf(world.outsider)
+    assert shelf(world.outsider) == ({world.other_school.id: world.other_school.name}, {world.other_school.id: 1}, 1)
+
+    factory.lesson(world.school, world.teacher, title="Mới đăng", visibility="public")
+    names, readable, statements = shelf(world.outsider)
+    assert readable == {world.other_school.id: 1, world.school.id: 1} and statements == 2
+
+    world.other_school.name = "Trường Đổi Tên"
+    db.flush()
+    assert shelf(world.outsider)[0][world.other_school.id] == "Trường Đổi Tên"
+
+    public.visibility = "school"
+    db.flush()
+    assert shelf(world.outsider)[1] == {world.school.id: 1}
+    assert shelf(world.other_teacher)[1] == {world.school.id: 1, world.other_school.id: 1}  # their own half
+
+    public.status = LessonStatus.ARCHIVED
+    db.flush()
+    assert shelf(world.other_teacher)[1] == {world.school.id: 1}
