@@ -12,9 +12,10 @@ half by this token, and a page asks only the token and the reader's own half (th
 school's lessons). schoolhub.lessons.counts draws a new token in the same transaction as any change to
 school_lessons or to a school's name; a bulk write that bypasses it (a migration, seed-scale's Core
 inserts) must draw one too (counts.new_shelf_token, which recount_shelves calls).
-"""
-import secrets
 
+The table starts empty: no row reads as token 0, the figures as no counted write has changed them (the
+first write makes the row). A migrated database stays empty, as seed-demo and seed-scale require.
+"""
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,13 +26,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    table = op.create_table(
+    op.create_table(
         'lesson_shelf_token',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('token', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_shelf_token')),
     )
-    op.bulk_insert(table, [{'id': 1, 'token': secrets.randbits(62)}])
 
 
 def downgrade() -> None:

@@ -220,7 +220,9 @@ class LessonShelfToken(Base):
     process keeps that half by the token it was read with, and each page asks only the token and the
     reader's own half (their commune's and school's lessons). A token names one state of the figures: a
     write draws another (never a next number, which a rolled-back write could hand out twice), so a kept
-    half is never shown once the figures changed."""
+    half is never shown once the figures changed. No row reads as token 0 (no counted write yet: a
+    migrated database holds no row, so seed-demo and seed-scale still find it empty); the first write
+    makes it."""
 
     __tablename__ = "lesson_shelf_token"
 

@@ -538,9 +538,10 @@ def lesson_shelf_column(user):
     return shared_clause("lesson_shelf", user, _lesson_shelf).scalar_subquery()
 
 
+# No row yet reads as token 0: no counted write has changed the figures (models.LessonShelfToken).
 _TOKEN = select(LessonShelfToken.token).where(LessonShelfToken.id == 1).scalar_subquery()
 _PUBLIC_SHELF = generic_plan(select(
-    cast(_TOKEN, String).label("token"),
+    func.coalesce(cast(_TOKEN, String), "0").label("token"),
     select(json_rows(OrgUnit.id, OrgUnit.name, SchoolLessons.public))
     .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
     .where(SchoolLessons.public > 0).scalar_subquery().label("public")))
@@ -587,7 +588,7 @@ def _lesson_shelf(user) -> Select:
     rows = (select(json_rows(OrgUnit.id, OrgUnit.name, own))
             .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
             .where(where, own > 0).scalar_subquery())
-    return generic_plan(select(func.coalesce(cast(_TOKEN, String), "") + " " + func.coalesce(rows, "[]")))
+    return generic_plan(select(func.coalesce(cast(_TOKEN, String), "0") + " " + func.coalesce(rows, "[]")))
 
 
 def published_count(session: Session, user, school_id: int | None = None) -> int:

@@ -82,7 +82,9 @@ def _renaming_view(status: int):
 
 def test_the_runner_reports_a_refusal_that_wrote(check_access, app, world, monkeypatch):
     monkeypatch.setitem(app.view_functions, "core.healthz", _renaming_view(403))
-    with pytest.raises(AssertionError, match=r"refused \(403\) but changed \['org_units: a row changed'\]"):
+    # A renamed unit also draws a new shelf token for the lesson list's school choices (lessons.counts).
+    with pytest.raises(AssertionError, match=r"refused \(403\) but changed \['org_units: a row changed', "
+                                             r"'lesson_shelf_token: 0 → 1 rows'\]"):
         check_access([Row("core.healthz", "GET", "/healthz", default=403)], "teacher", {})
 
 
