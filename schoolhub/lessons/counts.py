@@ -152,10 +152,12 @@ def _shelf_deltas(session: Session, shelves: dict, deleted: set[int]) -> Counter
 
 def new_shelf_token(conn) -> None:
     """Draw a new lesson_shelf_token (see models.LessonShelfToken): every kept half of the school choices
-    read before is stale from this transaction's commit on. The row is made if it is missing."""
-    token = secrets.randbits(62)
-    if conn.execute(update(LessonShelfToken).where(LessonShelfToken.id == 1).values(token=token)).rowcount == 0:
-        conn.execute(insert(LessonShelfToken).values(id=1, token=token))
+    read before is stale from this transaction's commit on. One upsert: the first writes of a database
+    may meet on the missing row, and the second then waits for the first and overwrites its token."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
+    stmt = dialect.insert(LessonShelfToken).values(id=1, token=secrets.randbits(62))
+    conn.execute(stmt.on_conflict_do_update(index_elements=[LessonShelfToken.id],
+                                            set_={"token": stmt.excluded.token}))
 
 
 def apply_shelves(conn, deltas: Counter) -> bool:
