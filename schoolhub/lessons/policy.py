@@ -152,14 +152,9 @@ def readable_of_school(user) -> ColumnElement[int]:
 
 
 def _readable_of_school(user) -> ColumnElement[int]:
-    readable = SchoolLessons.public
-    ms = memberships(user) if is_authenticated(user) else []
-    if not ms:
-        return readable
-    reach, commune_reach = _reach(ms)
-    return (readable
-            + case((_units_under(commune_reach, SchoolLessons.school_id), SchoolLessons.commune), else_=0)
-            + case((_units_under(reach, SchoolLessons.school_id), SchoolLessons.school), else_=0))
+    if not (memberships(user) if is_authenticated(user) else []):
+        return SchoolLessons.public
+    return SchoolLessons.public + own_of_school(user)[0]
 
 
 def own_of_school(user) -> tuple[ColumnElement[int], ColumnElement[bool]]:
