@@ -243,7 +243,11 @@ def make_engine(url: str, busy_timeout: float = 10.0, prepare_threshold: int | N
         kwargs["pool_pre_ping"] = True  # a connection the server dropped (a restart) is replaced, not used
         if url.startswith("postgresql+psycopg"):
             # A database host that went silent costs a request seconds, not the TCP timeout's minutes.
-            kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": prepare_threshold}
+            from schoolhub.pg_cursor import Cursor
+
+            # cursor_factory: a result's description made only when read (schoolhub.pg_cursor).
+            kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": prepare_threshold,
+                                      "cursor_factory": Cursor}
             _keep_long_queries()
     # Compiled statements found by their key's identity first (statement_cache: a hash of each statement's
     # whole description saved on every run).
