@@ -156,7 +156,9 @@ def shape_of(user, *, q: str = "", topic: str = "", subject: str = "", grade: in
              mine: bool = False) -> tuple[Shape, dict]:
     """A search's shape and the values of its parameters (see the module's docstring)."""
     mine = bool(mine and is_authenticated(user))
-    shape, values = _shape_and_values(q, topic, subject, grade, bool(school_id), status, mine, _on_sqlite())
+    # Cut before the cache: its keys stay as short as a query may be, whoever calls.
+    shape, values = _shape_and_values(nfc(q)[:QUERY_MAX], topic, subject, grade, bool(school_id), status, mine,
+                                      _on_sqlite())
     params = dict(values)
     if school_id:
         params["f_school"] = school_id
@@ -171,8 +173,8 @@ def _shape_and_values(q: str, topic: str, subject: str, grade: int | None, schoo
     """shape_of's work on what was typed and chosen, the same for every reader: worked out once per search
     as typed (a phrase's words, kinds, labels, patterns and word joins: 0.2 ms of every search's Python,
     measured at the province preset). `sqlite` is which database the values are for (word_kind and the
-    word joins ask it). The values as items, copied into each search's own dict by shape_of."""
-    q = nfc(q)[:QUERY_MAX]
+    word joins ask it). `q` comes in NFC, cut to QUERY_MAX. The values as items, copied into each search's own
+    dict by shape_of."""
     words = words_of(q)
     kinds = tuple(word_kind(word) for word in words)
     params: dict = {f"w{i}": _word_value(kind, word) for i, (kind, word) in enumerate(zip(kinds, words, strict=True))}

@@ -45,3 +45,8 @@ def test_a_search_worked_out_once_carries_each_readers_own_values(world, app):
         assert not visitor.mine and "school" not in visitor.filters
         assert "author_id" not in plain and "f_school" not in plain
         assert plain["p_exact"] == exact and plain["w0"] == other["w0"]
+        # A query longer than a search reads is the search of its first QUERY_MAX characters.
+        from schoolhub.lessons.search import QUERY_MAX
+
+        typed = "Chuyển đổi số trong trường học " * 40
+        assert shape_of(None, q=typed) == shape_of(None, q=typed[:QUERY_MAX])
