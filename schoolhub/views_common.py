@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -163,6 +163,54 @@ def _header(locale: str, script_root: str, signed_in: bool, full_name: str, wait
                            csrf=Markup(_CSRF_MARK), next=Markup(_NEXT_MARK))
 
 
+def pager(page, endpoint: str) -> Markup:
+    """The links to a list's previous and next page and where the reader is (nothing for one page).
+
+    The links keep the page's path and query, with another page number. Drawn once per language, list,
+    query and position and kept (an LRU of a pure function of those): as a macro it asked the router
+    twice and translated three strings on every list page."""
+    has_next = page.has_next
+    pages = page.pages
+    if pages <= 1 and not has_next:
+        return Markup("")
+    args = dict(request.view_args or {}, **request.args.to_dict())
+    return _pager(str(get_locale()), request.script_root, endpoint, tuple(args.items()), page.page, pages,
+                  bool(page.more), page.has_prev, has_next)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pager(_locale: str, _script_root: str, endpoint: str, args: tuple, number: int, pages: int, more: bool,
+           has_prev: bool, has_next: bool) -> Markup:
+    # Called inside a request of `_locale` and `_script_root`: the words and links are drawn in them.
+    def link(to: int) -> str:
+        values = dict(args)
+        values["page"] = to  # where the query had it, else last
+        return escape(url_for(endpoint, **values))
+
+    where = (gettext("Page %(page)d of more than %(pages)d", page=number, pages=pages) if more
+             else gettext("Page %(page)d of %(pages)d", page=number, pages=pages))
+    label, previous, following = gettext("Pages"), gettext("Previous"), gettext("Next")
+    prev = f'<a rel="prev" href="{link(number - 1)}">‹ {escape(previous)}</a>' if has_prev else ""
+    after = f'<a rel="next" href="{link(number + 1)}">{escape(following)} ›</a>' if has_next else ""
+    return Markup(f'<nav class="pager" aria-label="{escape(label)}">\n  {prev}\n'
+                  f'  <span>{escape(where)}</span>\n  {after}\n</nav>')
+
+
+@functools.lru_cache(maxsize=64)
+def _static_url(_script_root: str, filename: str) -> str:
+    return url_for("static", filename=filename)
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=...), asked of the router once per file and app root: the layout
+    links three files on every page."""
+    return _static_url(request.script_root, filename)
+
+
+_OPTIONS_OF: dict = {}  # (id of a tuple of pairs, selected) -> (the tuple, its options)
+_OPTIONS_OF_KEPT = 256
+
+
 def select_options(pairs, selected) -> Markup:
     """The <option> elements of a <select> from (value, label) pairs, the selected one marked.
 
@@ -171,7 +219,20 @@ def select_options(pairs, selected) -> Markup:
     come back on every page (the schools a reader may read from, the topics in one language): each
     string is kept for the next page that shows the same pairs with the same one selected. A tuple is
     taken as it is (its labels plain strings: the lesson shelf's), anything else is read into one."""
-    return _options(pairs if type(pairs) is tuple else tuple((value, str(text)) for value, text in pairs), selected)
+    if type(pairs) is not tuple:
+        return _options(tuple((value, str(text)) for value, text in pairs), selected)
+    # The lesson filter's schools come as the same tuple while the shelf is unchanged (lessons.queries
+    # keeps it): found by identity, its 300 pairs are not hashed again on every page. The tuple is held
+    # beside its options, so its id stays its own while the entry lives.
+    key = (id(pairs), selected)
+    found = _OPTIONS_OF.get(key)
+    if found is not None and found[0] is pairs:
+        return found[1]
+    html = _options(pairs, selected)
+    if len(_OPTIONS_OF) >= _OPTIONS_OF_KEPT:
+        _OPTIONS_OF.clear()
+    _OPTIONS_OF[key] = (pairs, html)
+    return html
 
 
 @functools.lru_cache(maxsize=256)
@@ -188,6 +249,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["options"] = select_options
     app.jinja_env.globals["site_header"] = site_header
     app.jinja_env.globals["id_link"] = id_link
+    app.jinja_env.globals["pager"] = pager
+    app.jinja_env.globals["static_url"] = static_url
 
     @app.context_processor
     def _helpers():

@@ -66,6 +66,12 @@ def lesson_cards(lessons, show_status: bool = False) -> list[Markup]:
     prefix = id_link("lessons.view", lesson_id=1)  # the router's answer for this request (the app's root)
     # Kept by the card's values alone (a ranked page's rows carry their count too), as a plain tuple: a
     # Row would keep its result's metadata, and through it the statement, alive in the cache.
+    # A page's rows come from one statement: whether they are rows of CARD_COLUMNS is asked of the
+    # first (a Row makes its tuple of names anew each time it is asked).
+    first = lessons[0] if lessons else None
+    if isinstance(first, Row) and first._fields[:_SHOWN] == _CARD_FIELDS and all(
+            type(lesson) is type(first) and lesson._parent is first._parent for lesson in lessons):
+        return [_row_card(language, show_status, prefix, lesson[:_SHOWN]) for lesson in lessons]
     return [_row_card(language, show_status, prefix, lesson[:_SHOWN])
             if isinstance(lesson, Row) and lesson._fields[:_SHOWN] == _CARD_FIELDS
             else lesson_card(lesson, show_status, language) for lesson in lessons]
