@@ -93,9 +93,12 @@ def id_link(endpoint: str, _external: bool = False, **ids: int) -> str:
 
 def nav_entries() -> list:
     """The main menu's links for the current user, from every domain."""
+    # The user itself, not Flask-Login's proxy: each domain's entries ask the policy, which reads the
+    # user a dozen times (each read through the proxy looks the request's user up again).
+    user = current_user._get_current_object()
     entries = []
     for contribute in registry().nav:
-        entries.extend(contribute(current_user))
+        entries.extend(contribute(user))
     return entries
 
 
