@@ -330,8 +330,13 @@ def _tier_rows(session: Session, user, shape: search_module.Shape, params: dict,
     stmt = _kept("tiers", shape, user, _tiers_statement, plan=_tiers_plan(shape))
     rows = read_rows(session, stmt, {**params, "need": need, "probe_limit": limit, "walk": WALK}).all()
     parts = search_module.TIERS + 1  # the tiers' statement is built once; its tests are not built again
-    probes = [[row for row in rows if row.part == rank] for rank in range(parts)]
-    walks = [[row for row in rows if row.part == parts + rank] for rank in range(parts)]
+    # One pass over the rows, each put with its part (a filtered search reads about 120 rows: asking each
+    # row's part once per part read it 2 × parts times), in the statement's order within each part.
+    by_part: dict[int, list] = {}
+    for row in rows:
+        by_part.setdefault(row.part, []).append(row)
+    probes = [by_part.get(rank, []) for rank in range(parts)]
+    walks = [by_part.get(parts + rank, []) for rank in range(parts)]
     return probes, walks
 
 
