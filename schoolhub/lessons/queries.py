@@ -48,8 +48,9 @@ from schoolhub.lessons.models import (
 from schoolhub.lessons.policy import (
     core_lessons_for_teachers_of,
     lessons_to_confirm,
-    own_of_school,
+    own_of_reached,
     readable_of_school,
+    reached_units,
     teachers_of,
     visible_lessons,
 )
@@ -587,12 +588,16 @@ def _shelf(public: str, own: str) -> tuple[tuple[tuple[int, str], ...], Mapping[
 
 
 def _lesson_shelf(user) -> Select:
-    own, where = own_of_school(user)
-    # No ORDER BY in the aggregate: _shelf sorts what it parses (once per distinct text), and sorting 300
-    # names under the database's collation was 0.27 of the statement's 0.64 ms (EXPLAIN ANALYZE).
-    rows = (select(json_rows(OrgUnit.id, OrgUnit.name, own))
-            .select_from(OrgUnit).join(SchoolLessons, SchoolLessons.school_id == OrgUnit.id)
-            .where(where, own > 0).scalar_subquery())
+    reached = reached_units(user)
+    if reached is None:  # a reader of no unit reads the public lessons alone
+        return generic_plan(select(func.coalesce(cast(_TOKEN, String), "0") + " []"))
+    own = own_of_reached(user, reached.c)
+    # From the reader's units to their schools' rows, each by its key (policy.reached_units). No ORDER BY
+    # in the aggregate: _shelf sorts what it parses (once per distinct text), and sorting 300 names under
+    # the database's collation was 0.27 of the statement's 0.64 ms (EXPLAIN ANALYZE).
+    rows = (select(json_rows(reached.c.id, reached.c.name, own))
+            .select_from(reached).join(SchoolLessons, SchoolLessons.school_id == reached.c.id)
+            .where(own > 0).scalar_subquery())
     return generic_plan(select(func.coalesce(cast(_TOKEN, String), "0") + " " + func.coalesce(rows, "[]")))
 
 

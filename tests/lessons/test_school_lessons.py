@@ -94,8 +94,12 @@ def test_school_choices_and_counts_agree_with_the_lessons_for_every_reader(scope
         for name, user in principals.items():
             readable = list(db.scalars(queries.search(user)))
             assert all(lesson.status == LessonStatus.PUBLISHED for lesson in readable), name
-            choices = {sid for sid, _name in queries.lesson_shelf(db, user)[0]}
+            shelf, counts = queries.lesson_shelf(db, user)
+            choices = {sid for sid, _name in shelf}
             assert choices == {lesson.school_id for lesson in readable}, name
+            # Each school's figure too: the reader's own half (commune and school lessons) added to the
+            # public one, school by school (lessons.policy.reached_units, own_of_reached).
+            assert dict(counts) == {sid: sum(1 for r in readable if r.school_id == sid) for sid in choices}, name
             assert queries.published_count(db, user) == len(readable), name
             for sid in schools:
                 assert queries.published_count(db, user, sid) == sum(1 for r in readable if r.school_id == sid), name
