@@ -77,7 +77,10 @@ def safe_next(target: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    """Attach CSRF protection, Flask-Login and Flask-Limiter."""
+    """Attach CSRF protection, Flask-Login and Flask-Limiter; sessions whose checked cookies are kept."""
+    from schoolhub.sessions import KeptCookieSessions
+
+    app.session_interface = KeptCookieSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
