@@ -676,8 +676,10 @@ def informed_in_commune(session: Session, schools: list[OrgUnit]) -> tuple[dict[
     if not schools:
         return found, Informed()
     overall = Informed()
-    for unit_id, teachers, informed in read_rows(session, _INFORMED_IN_COMMUNE(session),
-                                                 {"ids": [school.id for school in schools]}):
+    # Which schools are active is known from `schools` (read in this transaction): the statement takes
+    # their ids, rather than joining the units for it (which hashed all 326 of the province, 0.15 ms).
+    values = {"ids": [school.id for school in schools], "active_ids": [s.id for s in schools if s.is_active]}
+    for unit_id, teachers, informed in read_rows(session, _INFORMED_IN_COMMUNE(session), values):
         figure = Informed(informed=int(informed or 0), teachers=int(teachers or 0))
         if unit_id is None:
             overall = figure
@@ -694,12 +696,10 @@ def _informed_by_school(ids_in) -> Select:
 
 
 def _informed_in_commune(ids_in):
-    rows = (_active_teachers().add_columns(OrgUnit.is_active.label("school_active"))
-            .join(OrgUnit, OrgUnit.id == Membership.unit_id)
-            .where(ids_in(Membership.unit_id, "ids")).cte("teachers"))
+    rows = _active_teachers().where(ids_in(Membership.unit_id, "ids")).cte("teachers")
 
-    def active(column):
-        return case((rows.c.school_active.is_(True), column))
+    def active(column):  # counted in the commune's total only at its active schools
+        return case((ids_in(rows.c.unit_id, "active_ids"), column))
 
     per_school = (select(rows.c.unit_id, func.count(func.distinct(rows.c.user_id)),
                          func.count(func.distinct(rows.c.informed_id)))
