@@ -172,10 +172,10 @@ def reached_units(user):
 
     It serves a statement that counts what the reader may read school by school (the lesson shelf):
     each range is an index-only scan of the dozen units it holds (PostgreSQL's covering index of the
-    paths, migration 0019), and each unit found is then the school of one school_lessons row, read by
-    its key. Asked as own_of_school asks, the shelf read all 300 school rows, tested each against the
-    ranges' units, and joined all 326 units for the names (0.33 ms at the province preset, a teacher's
-    shelf)."""
+    paths, migration 0019), names included, and the 300 school_lessons rows are matched against that
+    dozen once. Asked as own_of_school asks, the shelf tested each of the 300 rows against the ranges'
+    subqueries (each reading all 326 units) and hashed all 326 units for the names: 0.33 ms at the
+    province preset for a teacher's shelf, 0.10–0.13 ms now (EXPLAIN ANALYZE, generic plan)."""
     ms = memberships(user) if is_authenticated(user) else []
     if not ms:
         return None
