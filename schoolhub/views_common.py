@@ -71,24 +71,25 @@ def language():
 
 
 _ID_MARK = 987654321  # stands for an id in a link pattern: nine digits, found nowhere else in a path
-_MARKS = re.compile(r"98765432[0-9]")
+_MARKS = re.compile(r"(98765432[0-9])")
 
 
 def id_link(endpoint: str, _external: bool = False, **ids: int) -> str:
     """url_for(endpoint, **ids) for integer ids, from one url_for per request, endpoint and argument
     names: a list of 25 rows with three links each otherwise asks the router 75 times (a few tenths of
-    a millisecond). The pattern holds a mark per id, replaced by the id's digits."""
+    a millisecond). The pattern holds a mark per id; it is cut at the marks once, and each link is its
+    pieces with the ids' digits between them."""
     patterns = g.setdefault("_id_links", {})
     key = (endpoint, _external, *ids)
     found = patterns.get(key)
     if found is None:
-        marks = {name: str(_ID_MARK + i) for i, name in enumerate(ids)}
-        link = url_for(endpoint, _external=_external, **{name: int(mark) for name, mark in marks.items()})
-        found = patterns[key] = (link, marks)
-    link, marks = found
-    # One pass over the pattern: an id put in is never searched for the next mark.
-    digits = {mark: str(int(ids[name])) for name, mark in marks.items()}
-    return _MARKS.sub(lambda m: digits.get(m.group(0), m.group(0)), link)
+        marks = {str(_ID_MARK + i): name for i, name in enumerate(ids)}
+        link = url_for(endpoint, _external=_external, **{name: int(mark) for mark, name in marks.items()})
+        # The link cut at the marks: (text, None) or (None, an argument's name). An id put in is never
+        # read as a mark, and digits that only look like one stay as they are.
+        found = patterns[key] = tuple((None, marks[piece]) if piece in marks else (piece, None)
+                                      for piece in _MARKS.split(link) if piece)
+    return "".join(text if name is None else str(int(ids[name])) for text, name in found)
 
 
 def nav_entries() -> list:

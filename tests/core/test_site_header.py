@@ -91,6 +91,10 @@ def test_id_link_puts_each_id_in_its_own_place_whatever_its_digits(app):
                 url_for("admin.edit_school", commune_id=commune_id, school_id=school_id)
         assert id_link("lessons.view", _external=True, lesson_id=5) == url_for("lessons.view", lesson_id=5,
                                                                               _external=True)
+    # Digits in the address that look like a mark are the address's own.
+    with app.test_request_context("/", base_url="http://987654329.example/"):
+        assert id_link("lessons.view", _external=True, lesson_id=987654320) == \
+            url_for("lessons.view", lesson_id=987654320, _external=True)
 
 
 def test_a_session_signed_token_serves_its_pages_and_ends_with_the_session(app, world):
