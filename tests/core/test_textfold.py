@@ -66,3 +66,54 @@ def test_nfc_trims_and_normalises(text):
 def test_exact_key_ignores_only_case_and_tone_placement(a, b, same):
     assert (exact_key(a) == exact_key(b)) is same
     assert (exact_key(unicodedata.normalize("NFD", a)) == exact_key(b)) is same
+
+
+def _fold_by_hand(text: str) -> str:
+    """fold as its docstring says it, character by character (what the kept translation table replaced)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(stripped.casefold().split())
+
+
+def _tone_to_end_by_hand(word: str) -> str:
+    tones = "".join(ch for ch in word if ch in "\u0300\u0301\u0303\u0309\u0323")
+    return "".join(ch for ch in word if ch not in "\u0300\u0301\u0303\u0309\u0323") + tones
+
+
+MIXED = [
+    "Chuyển đổi số trong trường học, chuyển đổi số!",
+    "हिन्दी ภาษาไทย 한국어 Ελληνικά Ǆemal ﬁnal ẞtraße",  # spacing marks (Mc) stay, nonspacing ones go
+    "a\u0301b\u0300c e\u0323\u0301 " + "nghiêng" * 6,  # two tones in a word; a run of 42 letters
+    "x" * 30 + "ạ " + "Ả" * 25,
+]
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_fold_drops_exactly_the_nonspacing_marks_of_any_script(text):
+    assert fold(text) == _fold_by_hand(text)
+    assert fold(text) == fold(text)  # the second time from the kept table: the same
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_exact_key_moves_every_tone_of_a_word_to_its_end_long_words_too(text):
+    import re
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", " ".join(unicodedata.normalize("NFC", text).split()).casefold())
+    expected = unicodedata.normalize(
+        "NFC", re.sub(r"(?:[^\W\d_]|[\u0300-\u036f])+", lambda m: _tone_to_end_by_hand(m.group(0)), decomposed))
+    assert exact_key(text) == expected
+    assert exact_key(text) == expected  # a kept syllable's answer is the same
+    assert exact_key("a\u0301b\u0300c") == unicodedata.normalize("NFC", "abc\u0301\u0300")
+
+
+@given(st.text(max_size=300))
+def test_fold_and_exact_key_agree_with_their_definitions_on_any_text(text):
+    import re
+
+    assert fold(text) == _fold_by_hand(text)
+    decomposed = unicodedata.normalize("NFD", " ".join(unicodedata.normalize("NFC", text).split()).casefold())
+    assert exact_key(text) == unicodedata.normalize(
+        "NFC", re.sub(r"(?:[^\W\d_]|[\u0300-\u036f])+", lambda m: _tone_to_end_by_hand(m.group(0)), decomposed))
