@@ -108,8 +108,9 @@ def seed(run: ScaleRun) -> None:
                **search_columns(content)}
         lesson_rows.append(row)
         meta.append((school, is_core, status))
-    lesson_ids = run.insert_rows(Lesson.__table__, lesson_rows, total=len(lesson_rows), label="lessons",
-                                 returning=Lesson.id)
+    with run.indexes_set_aside(Lesson.__table__):  # the search indexes, built once the lessons are in
+        lesson_ids = run.insert_rows(Lesson.__table__, lesson_rows, total=len(lesson_rows), label="lessons",
+                                     returning=Lesson.id)
     kept = ("title", "summary", "body", "tags", "topics", "subjects", "grades", "audiences", "duration_minutes",
             "video_url", "visibility")
     revisions = ({"lesson_id": lid, "number": 1, "editor_id": row["author_id"], "note": "",

@@ -86,6 +86,44 @@ def test_every_table_gets_rows_and_the_planner_gets_statistics(app, connection):
     db.close()
 
 
+def _index_definitions(db, table: str) -> set[str]:
+    if db.get_bind().dialect.name == "sqlite":
+        return {row[0] for row in db.execute(text(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"), {"t": table})}
+    return {row[0] for row in db.execute(text(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :t"), {"t": table})}
+
+
+def test_the_search_indexes_set_aside_for_the_load_are_all_back_after_it(app, connection):
+    """The lessons' GIN indexes are dropped while seed-scale loads them and built again after (ScaleRun.
+    indexes_set_aside): the same definitions as the migrations', and the searches use them."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    before = _index_definitions(session, "lessons")
+    _, _, db = _seeded(app, connection, 57)
+    assert _index_definitions(db, "lessons") == before
+    if db.get_bind().dialect.name == "postgresql":
+        assert sum(" USING gin " in d for d in before) >= 9, "the trigram and word-join indexes were there"
+        plan = "\n".join(db.scalars(text("EXPLAIN SELECT id FROM lessons WHERE search_joins @> ARRAY['i tu']")))
+        assert "ix_lessons_search_joins" in plan, plan
+    db.close()
+    session.close()
+
+
+def test_a_load_that_fails_still_gets_its_indexes_back(app, connection):
+    from schoolhub.scale import PRESETS, ScaleRun
+
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    before = _index_definitions(session, "lessons")
+    run = ScaleRun(session=session, preset=PRESETS["commune"], rng=None, password="", password_hash="", quiet=True)
+    with app.app_context(), pytest.raises(RuntimeError, match="the load failed"):
+        with run.indexes_set_aside(Lesson.__table__):
+            if session.get_bind().dialect.name == "postgresql":
+                assert not any(" USING gin " in d for d in _index_definitions(session, "lessons"))
+            raise RuntimeError("the load failed")
+    assert _index_definitions(session, "lessons") == before
+    session.close()
+
+
 def test_the_presets_are_the_sizes_the_issue_names():
     assert PRESETS["commune"] == Preset("commune", communes=1, schools=8, teachers=300, students=4000,
                                         lessons=1000, reads=40_000)
