@@ -122,9 +122,28 @@ def verify(url: str, seeded, results: Results) -> list[str]:
                 "SELECT u.username, r.lesson_id FROM lesson_reads r JOIN users u ON u.id = r.user_id "
                 "WHERE r.confirmed_at IS NOT NULL"))}
             missing += [f"{u}: confirmation of lesson {lid} not stored" for u, lid in results.confirms - confirmed]
+            missing += _figures_astray(conn)
     finally:
         engine.dispose()
     return missing
+
+
+def _figures_astray(conn) -> list[str]:
+    """The figures the confirmations change, kept on write by concurrent workers, against a count from the
+    rows: who confirmed core material (core_readers) and each school's and commune's teachers informed
+    (informed_counts, whose rows a writer locks before counting them again)."""
+    from schoolhub.lessons.counts import counting_select, informed_select
+
+    astray = []
+    for name, kept_sql, counted in (
+            ("core_readers", "SELECT user_id, confirmed FROM core_readers WHERE confirmed > 0", counting_select()),
+            ("informed_counts", "SELECT unit_id, teachers, informed FROM informed_counts WHERE teachers > 0",
+             informed_select())):
+        kept = {tuple(r) for r in conn.execute(text(kept_sql))}
+        recounted = {tuple(r) for r in conn.execute(counted) if r[1]}
+        if kept != recounted:
+            astray.append(f"{name} differs from a count of the rows: {sorted(kept ^ recounted)[:6]}")
+    return astray
 
 
 def _pct(values: list[float], p: float) -> float:

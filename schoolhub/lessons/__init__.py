@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     reg.add_audit_labels(vocab.AUDIT_LABELS)
     reg.add_figures(models.CoreReader.__table__, counts.recount)
     reg.add_figures(models.SchoolLessons.__table__, counts.recount_shelves)
+    reg.add_figures(models.InformedCount.__table__, counts.recount_informed)  # after core_readers: it reads them
     # The list's school filter and counts, asked with the reader (one round trip less on every list and search).
     reg.add_page_question("lessons.index", queries.SHELF, queries.lesson_shelf_column)
     # The home page's newest lessons, likewise (every role's home shows them).

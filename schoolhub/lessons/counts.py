@@ -4,6 +4,11 @@
   of a reading record's confirmation, of a lesson's core flag and of a lesson's removal. The "teachers
   informed" figures of the officer's and admin's home pages then read one row per teacher of the
   commune instead of joining every confirmation of the province with the lessons.
+- `informed_counts` holds, per school and per commune, its active teachers and how many of them
+  confirmed core material, following every change of a teacher's membership, of an account's active
+  flag, of a school's commune or active flag and of core_readers: the officer's home reads its
+  commune's rows instead of joining the commune's teachers with their confirmations on every view.
+  Each change counts the units it touches again from the rows, their figures' rows locked first.
 - `school_lessons` holds, per school, how many published lessons it has of each visibility, following
   every lesson written, published, archived, moved to another visibility or removed. The lesson list's
   school choices and its count then read one row per school (lessons.policy.readable_of_school says
@@ -20,13 +25,13 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 
-from sqlalchemy import case, delete, event, func, insert, inspect, select, true, update
+from sqlalchemy import bindparam, case, delete, event, func, insert, inspect, literal, select, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from schoolhub.accounts.models import OrgUnit
+from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from schoolhub.db import values_before_flush
-from schoolhub.lessons.models import CoreReader, Lesson, LessonRead, LessonShelfToken, SchoolLessons
+from schoolhub.lessons.models import CoreReader, InformedCount, Lesson, LessonRead, LessonShelfToken, SchoolLessons
 from schoolhub.lessons.vocab import LessonStatus, Visibility
 
 _PREVIOUS = "schoolhub.core_readers.previous"
@@ -52,6 +57,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     previous["renamed"] = any(
         isinstance(obj, OrgUnit) and (obj in session.deleted or inspect(obj).attrs.name.history.has_changes())
         for obj in [*session.dirty, *session.deleted])
+    previous["informed"] = _informed_before(session)
     for obj in session.deleted:
         if isinstance(obj, Lesson) and inspect(obj).persistent and previous["objects"][id(obj)][1]["is_core"]:
             previous["gone"].extend(session.connection().execute(
@@ -84,7 +90,8 @@ def _shelves_before(session: Session) -> dict:
 
 def _after_flush(session: Session, flush_context) -> None:
     """Add up what the flush changed per user and apply it as +n/-n."""
-    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": [], "shelves": {}, "renamed": False})
+    previous = session.info.pop(_PREVIOUS, {"objects": {}, "gone": [], "shelves": {}, "renamed": False,
+                                            "informed": None})
     objects = previous["objects"]
     deleted = {id(o) for o in session.deleted}
     old_core = {old["id"]: bool(old["is_core"]) for obj, old in objects.values() if isinstance(obj, Lesson)}
@@ -129,6 +136,7 @@ def _after_flush(session: Session, flush_context) -> None:
     apply(conn, deltas)
     if not apply_shelves(conn, _shelf_deltas(session, previous["shelves"], deleted)) and previous["renamed"]:
         new_shelf_token(conn)
+    _informed_after(session, conn, previous.get("informed"), [uid for uid, step in deltas.items() if step])
 
 
 def _shelf_deltas(session: Session, shelves: dict, deleted: set[int]) -> Counter:
@@ -259,3 +267,111 @@ def recount_shelves(conn, school_ids: list[int] | None = None) -> None:
     conn.execute(stmt)
     conn.execute(insert(SchoolLessons).from_select(["school_id", "public", "commune", "school"], rows))
     new_shelf_token(conn)
+
+
+# ---- teachers informed (informed_counts) ----------------------------------------------------------------
+
+_TEACHER = Role.TEACHER.value
+
+
+def _informed_before(session: Session) -> dict:
+    """What decides the informed figures, as the database holds it before the flush: the schools whose
+    teachers the flush may change (a teacher's membership added, changed or removed; an account whose
+    active flag changes or which goes), the users whose teaching the flush may end, and the communes a
+    school leaves or joins (its parent or active flag changes, or it goes)."""
+    schools: set[int] = set()
+    users: set[int] = set()
+    communes: set[int] = set()
+    for obj in [*session.dirty, *session.deleted]:
+        if not inspect(obj).persistent:
+            continue
+        if isinstance(obj, Membership):
+            old = values_before_flush(session, obj, ("unit_id", "role"))
+            if Role(old["role"]) == Role.TEACHER:
+                schools.add(old["unit_id"])  # where it counted (where it counts now: _informed_after)
+        elif isinstance(obj, User):
+            changed = obj in session.deleted or inspect(obj).attrs.is_active_account.history.has_changes()
+            if changed:
+                users.add(obj.id)
+        elif isinstance(obj, OrgUnit) and obj.kind == UnitKind.SCHOOL:
+            attrs = inspect(obj).attrs
+            if obj in session.deleted or any(attrs[key].history.has_changes()
+                                             for key in ("parent_id", "parent", "is_active")):
+                communes.update(c for c in (values_before_flush(session, obj, ("parent_id",))["parent_id"],)
+                                if c is not None)
+                schools.add(obj.id)  # its commune now: asked after the flush
+    if users:  # where they teach now (a membership this flush ends is among the schools above)
+        schools.update(session.connection().scalars(_teaching_at(users)))
+    schools.discard(None)
+    return {"schools": schools, "communes": communes}
+
+
+def _teaching_at(user_ids):
+    return (select(Membership.unit_id).where(Membership.user_id.in_(sorted(user_ids)), Membership.role == _TEACHER,
+                                             Membership.ended_on.is_(None)).distinct())
+
+
+def _informed_after(session: Session, conn, before: dict | None, readers: list[int]) -> None:
+    """Count again the units whose informed figures the flush may have changed: the schools noted before
+    it, those where the users whose core_readers row changed teach, and the communes of all of them."""
+    schools = set(before["schools"]) if before else set()
+    communes = set(before["communes"]) if before else set()
+    deleted = {id(o) for o in session.deleted}
+    for obj in [*session.new, *session.dirty]:  # where a teacher's membership counts now (its ids are set)
+        if isinstance(obj, Membership) and id(obj) not in deleted and Role(obj.role) == Role.TEACHER:
+            schools.add(obj.unit_id)
+    if readers:
+        schools.update(conn.scalars(_teaching_at(readers)))
+    if schools:
+        communes.update(c for c in conn.scalars(select(OrgUnit.parent_id).where(OrgUnit.id.in_(sorted(schools))))
+                        if c is not None)
+    if schools or communes:
+        recount_informed(conn, sorted(schools | communes))
+
+
+def informed_select(unit_ids: list[int] | None = None):
+    """SELECT unit_id, teachers, informed from the rows, for every school and commune with teachers (or
+    for these units): a school's active teachers and the informed among them, as queries.informed_by_school
+    counts them, and a commune's over its active schools, each teacher once (queries.informed_teachers)."""
+    from schoolhub.lessons.queries import _active_teachers
+
+    teachers = _active_teachers().subquery()
+    school = (select(teachers.c.unit_id.label("unit_id"), func.count(func.distinct(teachers.c.user_id)).label("teachers"),
+                     func.count(func.distinct(teachers.c.informed_id)).label("informed"))
+              .group_by(teachers.c.unit_id))
+    commune = (select(OrgUnit.parent_id, func.count(func.distinct(teachers.c.user_id)),
+                      func.count(func.distinct(teachers.c.informed_id)))
+               .join(OrgUnit, OrgUnit.id == teachers.c.unit_id)
+               .where(OrgUnit.kind == UnitKind.SCHOOL, OrgUnit.is_active.is_(True), OrgUnit.parent_id.is_not(None))
+               .group_by(OrgUnit.parent_id))
+    if unit_ids is not None:
+        school = school.where(teachers.c.unit_id.in_(unit_ids))
+        commune = commune.where(OrgUnit.parent_id.in_(unit_ids))
+    return union_all(school, commune)
+
+
+def recount_informed(conn, unit_ids: list[int] | None = None) -> None:
+    """informed_counts counted again from the rows (every unit, or these): the flushes that touch them,
+    seed-scale after its bulk inserts, `flask recount`.
+
+    For some units their rows are locked first (made if missing, ON CONFLICT DO NOTHING), in the order of
+    their ids, then counted in a statement of its own: a transaction counting the same unit at the same
+    time waits for this one to end, and its count, begun after, sees this one's rows (PostgreSQL's READ
+    COMMITTED takes a snapshot per statement; SQLite has one writer at a time)."""
+    if unit_ids is None:
+        conn.execute(delete(InformedCount))
+        conn.execute(insert(InformedCount).from_select(["unit_id", "teachers", "informed"], informed_select()))
+        return
+    if not unit_ids:
+        return
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
+    # The units still there, in the order of their ids, as the lock below (two writers never wait on each other).
+    zeros = select(OrgUnit.id, literal(0), literal(0)).where(OrgUnit.id.in_(unit_ids)).order_by(OrgUnit.id)
+    conn.execute(dialect.insert(InformedCount).from_select(["unit_id", "teachers", "informed"], zeros)
+                 .on_conflict_do_nothing(index_elements=[InformedCount.unit_id]))
+    conn.execute(select(InformedCount.unit_id).where(InformedCount.unit_id.in_(unit_ids))
+                 .order_by(InformedCount.unit_id).with_for_update()).all()
+    found = {row.unit_id: (row.teachers, row.informed) for row in conn.execute(informed_select(unit_ids))}
+    conn.execute(update(InformedCount).where(InformedCount.unit_id == bindparam("unit")),
+                 [{"unit": uid, "teachers": found.get(uid, (0, 0))[0], "informed": found.get(uid, (0, 0))[1]}
+                  for uid in unit_ids])

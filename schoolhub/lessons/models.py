@@ -211,6 +211,22 @@ class SchoolLessons(Base):
     school: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class InformedCount(Base):
+    """The "teachers informed" figures of a unit, kept on write by schoolhub.lessons.counts (in the same
+    transaction as every change they follow). A school's row: its active teachers and how many of them
+    confirmed at least one core lesson (queries.informed_by_school's definition). A commune's row: the
+    same over its active schools, a teacher of two schools counted once (queries.informed_teachers). The
+    officer's home reads its commune's dozen rows instead of joining the commune's teachers with their
+    confirmations on every view. A unit without a row has no teachers."""
+
+    __tablename__ = "informed_counts"
+    __table_args__ = (CheckConstraint("informed >= 0 AND informed <= teachers", name="within_teachers"),)
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True)
+    teachers: Mapped[int] = mapped_column(Integer, default=0)
+    informed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class LessonShelfToken(Base):
     """One row: a random token drawn anew, in the same transaction, by every write that changes the public
     half of the lesson list's school choices: school_lessons (schoolhub.lessons.counts) or a school's name.

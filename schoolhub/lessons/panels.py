@@ -26,7 +26,7 @@ def informed(db, user) -> dict | None:
     informed, figures = [], {}
     for commune in communes:
         schools = schools_under(db, commune)
-        per_school, total = queries.informed_in_commune(db, schools)
+        per_school, total = queries.informed_in_commune(db, commune, schools)
         figures.update(per_school)
         informed.append((commune, schools, total))
     return {"informed": informed, "figures": figures}

@@ -153,5 +153,6 @@ def seed(run: ScaleRun) -> None:
     run.insert_rows(LessonRead.__table__, reads(), total=preset.reads if published else 0, label="lesson reads")
     counts.recount(run.session.connection())  # Core inserts bypass the counters kept on write
     counts.recount_shelves(run.session.connection())
+    counts.recount_informed(run.session.connection())  # from the memberships and core_readers just counted
     run.session.commit()
     made["lessons"] = lesson_ids

@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, Enum, MetaData, create_engine, inspect, 
 import schoolhub.models_all  # noqa: F401
 from schoolhub.clock import local_day_of
 from schoolhub.db import Base
-from schoolhub.lessons.counts import shelves_select
+from schoolhub.lessons.counts import informed_select, shelves_select
 from schoolhub.migrate import alembic_config, include_name
 from schoolhub.textfold import name_sort_key
 
@@ -146,6 +146,9 @@ def test_demo_data_at_0002_survives_every_later_migration_and_their_downgrades(a
             # 0011 counted each school's published lessons by visibility from the rows.
             kept = {tuple(r) for r in conn.execute(text("SELECT school_id, public, commune, school FROM school_lessons"))}
             assert kept and kept == {tuple(r) for r in conn.execute(shelves_select())}
+            # 0020 counted each school's and commune's teachers informed from the rows.
+            kept = {tuple(r) for r in conn.execute(text("SELECT unit_id, teachers, informed FROM informed_counts"))}
+            assert kept and kept == {tuple(r) for r in conn.execute(informed_select())}
 
         # Each step of this session's work down and up again with the data in place: 0008 (an index),
         # 0007 (a users column; on SQLite its downgrade rebuilds the users table), and one step.

@@ -138,3 +138,77 @@ def test_the_school_informed_figure_and_lessons_in_one_statement_agree_with_the_
         (c.lesson.id, c.lesson.title, len(c.confirmed)) for c in per_lesson]
     assert [(row.title, row.confirmed) for row in lessons][:2] == [("Mới hơn", 0), ("Cũ hơn", 1)]
     assert newer.id in [row.id for row in lessons]
+
+
+def _informed_kept(db) -> dict:
+    from schoolhub.lessons.models import InformedCount
+
+    return {u: (t, i) for u, t, i in db.execute(select(InformedCount.unit_id, InformedCount.teachers,
+                                                       InformedCount.informed)) if t or i}
+
+
+def _informed_recounted(db) -> dict:
+    return {u: (t, i) for u, t, i in db.execute(counts.informed_select()) if t or i}
+
+
+def test_the_kept_informed_figures_follow_every_change_they_count(world, factory, db, app):
+    """informed_counts (the officer's home reads it) equals a full recount after each kind of change: a
+    confirmation given and withdrawn, a core flag cleared and set, a teacher added, moved, deactivated,
+    given another role, a membership ended, a school closed, reopened and moved to another commune."""
+    from schoolhub.accounts.models import Membership, Role
+
+    with app.test_request_context():
+        core = factory.lesson(world.school, world.teacher, is_core=True)
+        db.flush()
+
+        def check(expected_school=None, expected_commune=None):
+            db.flush()
+            kept = _informed_kept(db)
+            assert kept == _informed_recounted(db)
+            if expected_school is not None:
+                assert kept.get(world.school.id) == expected_school
+            if expected_commune is not None:
+                assert kept.get(world.commune.id) == expected_commune
+            return kept
+
+        check((1, 0), (2, 0))  # the teacher here, the other school's teacher: none informed yet
+        lesson_services.confirm_read(db, world.teacher, core)
+        check((1, 1), (2, 1))
+        lesson_services.set_core(db, world.officer, core, False)
+        check((1, 0), (2, 0))
+        lesson_services.set_core(db, world.officer, core, True, world.commune)
+        check((1, 1), (2, 1))
+        lesson_services.confirm_read(db, world.other_teacher, core)
+        check((1, 1), (2, 2))
+
+        # A teacher of both schools counts at each and once in the commune (added through the relationship,
+        # its unit's id set only by the flush).
+        world.other_teacher.memberships.append(Membership(unit=world.school, role=Role.TEACHER))
+        check((2, 2), (2, 2))
+        colleague = world.colleague
+        check((3, 2), (3, 2))
+        account_services.move_member(db, world.admin, colleague, world.school, world.other_school)
+        check((2, 2), (3, 2))
+        account_services.set_user_active(db, world.admin, world.teacher, False)
+        check((1, 1), (2, 1))
+        account_services.set_user_active(db, world.admin, world.teacher, True)
+        check((2, 2), (3, 2))
+        read = db.scalar(select(LessonRead).where(LessonRead.lesson_id == core.id, LessonRead.user_id == world.teacher.id))
+        read.confirmed_at = None  # a confirmation withdrawn
+        check((2, 1), (3, 1))
+        held = next(m for m in world.other_teacher.memberships if m.unit_id == world.school.id and m.ended_on is None)
+        account_services.end_membership(db, world.admin, held)
+        check((1, 0), (3, 1))
+        mover = next(m for m in colleague.memberships if m.ended_on is None)
+        mover.role = Role.SCHOOL_ADMIN  # no longer a teacher: admins are not counted
+        check(None, (2, 1))
+
+        account_services.set_school_active(db, world.officer, world.other_school, False)
+        check((1, 0), (1, 0))  # the closed school's teachers are out of the commune's total
+        account_services.set_school_active(db, world.officer, world.other_school, True)
+        check((1, 0), (2, 1))
+        elsewhere = world.other_commune
+        world.other_school.parent = elsewhere
+        kept = check((1, 0), (1, 0))
+        assert kept[elsewhere.id] == (1, 1)
+    db.commit()

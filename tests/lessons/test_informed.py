@@ -72,7 +72,7 @@ def test_the_commune_figures_in_one_statement_are_the_two_definitions(world, fac
     db.commit()
     schools = schools_under(db, world.commune)
     with count_queries() as statements:
-        per_school, total = queries.informed_in_commune(db, schools)
+        per_school, total = queries.informed_in_commune(db, world.commune, schools)
     assert len(statements) == 1
     assert per_school == queries.informed_by_school(db, [s.id for s in schools])
     assert total == queries.informed_teachers(db, world.commune)
