@@ -136,13 +136,17 @@ def counts_and_classes(session: Session, schools: list[OrgUnit], *, open_only: b
 
 def _counts_and_classes(open_only: bool, ids_in) -> Select:
     # From the schools themselves: a school without a counters row or without a class still has its row.
+    # The schools' ids are asked of the counters and the classes too, in their join conditions: the generic
+    # plan (one for every list of ids) otherwise hashed every class of the province (4,501 rows read, 0.9 ms
+    # at the province preset) and every school's counters to join the one school a teacher's home shows;
+    # so it reads them by their indexes (school_id leads the classes' unique index).
     return (select(OrgUnit.id.label("unit_id"), UnitCount.teachers, UnitCount.classes, UnitCount.students,
                    UnitCount.admins, SchoolClass.id.label("class_id"), SchoolClass.name.label("class_name"),
                    SchoolClass.grade, SchoolClass.school_year, SchoolClass.is_active.label("class_active"),
                    ClassCount.students.label("size"))
             .select_from(OrgUnit)
-            .outerjoin(UnitCount, UnitCount.unit_id == OrgUnit.id)
-            .outerjoin(SchoolClass, and_(SchoolClass.school_id == OrgUnit.id,
+            .outerjoin(UnitCount, and_(UnitCount.unit_id == OrgUnit.id, ids_in(UnitCount.unit_id, "ids")))
+            .outerjoin(SchoolClass, and_(SchoolClass.school_id == OrgUnit.id, ids_in(SchoolClass.school_id, "ids"),
                                          *([SchoolClass.is_active.is_(True)] if open_only else [])))
             .outerjoin(ClassCount, ClassCount.class_id == SchoolClass.id)
             .where(ids_in(OrgUnit.id, "ids"))
