@@ -55,7 +55,7 @@ from schoolhub.lessons.policy import (
     visible_lessons,
 )
 from schoolhub.pagination import COUNT_CAP, Page, current_page, paged, paginate
-from schoolhub.policy import shared_clause
+from schoolhub.policy import principal_key, shared_clause
 from schoolhub.textfold import fold, nfc
 from schoolhub.worklist import NOT_ASKED, page_answer
 
@@ -158,6 +158,43 @@ COMPLETE = 200
 TIERED: bool | None = None
 
 
+# What this process found matching at least FEW readable lessons, by principal (policy.principal_key) and
+# what was asked: its next run goes straight to the tiers, without the probe for few matches, which for
+# it only ever answered "many" (measured at the province preset, PostgreSQL, in process: "chuyen doi so"
+# 8.3 -> 7.2 ms of app and database CPU a search, "tri tue nhan tao" in topic "ai" 10.6 -> 9.6 ms). It
+# decides which statements run, never what the page shows: the tiers rank a search of few matches as the
+# probe's statement does (tests/lessons/test_search_tiers.py), only in more statements. A search the tiers
+# find holding fewer than FEW is forgotten, so its next run takes the cheaper way again.
+_MANY: OrderedDict = OrderedDict()
+_MANY_KEPT = 4096  # a few hundred bytes each
+_MANY_LOCK = threading.Lock()
+
+
+def forget_many() -> None:
+    """Forget what _MANY holds, as a new process would (the tests' app, one per session of tests, calls it
+    before each test: a test's lessons are not the last one's)."""
+    with _MANY_LOCK:
+        _MANY.clear()
+
+
+def _known_many(asked: tuple) -> bool:
+    with _MANY_LOCK:
+        if asked in _MANY:
+            _MANY.move_to_end(asked)
+            return True
+    return False
+
+
+def _many_found(asked: tuple, many: bool) -> None:
+    with _MANY_LOCK:
+        if not many:
+            _MANY.pop(asked, None)
+            return
+        _MANY[asked] = True
+        while len(_MANY) > _MANY_KEPT:
+            _MANY.popitem(last=False)
+
+
 def search_shape(user, **filters) -> tuple[search_module.Shape, dict]:
     """A search's shape and values (lessons.search.shape_of)."""
     return search_module.shape_of(user, **filters)
@@ -196,17 +233,18 @@ def search_page(session: Session, user, **filters) -> Page:
     list order (core material, newest, id). A common phrase matches nearly every lesson of a province:
     ranking all of them rechecks each one's text, 0.4–0.8 s at 30,000 lessons. Instead each tier is
     asked in turn for as many matches as the page needs (its trigram index finds them). Fewer, and the
-    tier is complete, sorted here. As many, and the tier fills the rest of the page with its first
-    lessons in list order, found walking the newest readable lessons and stopping as soon as it has
-    them (or, when the WALK newest hold too few, sorting the whole tier). The title tier of a search
-    without filters is walked first, from the index's entries alone, and asked only when its walk found
-    too few (_walks_first). Tiers past the page are never read. All of it is one statement (_tier_rows).
-    With a filter, a tier of fewer than COMPLETE matches is read whole by its probe and sorted here, never
-    walked. A search matching fewer than FEW readable lessons (found by one probe of the trigram index)
-    skips the tiers: the same statement ranks those few whole and reads their cards (_few_matches), which
-    is cheaper than the tiers' statement (measured at the province preset: "kinh hien vi", 31 matches,
-    42 → 29 ms in-process, when that statement was still built on every search; the page is then the
-    user's statement and this one, as the lesson list is).
+    tier is complete, its first lessons sorted by the statement. As many, and the tier fills the rest of
+    the page with its first lessons in list order, found walking the newest readable lessons and stopping
+    as soon as it has them (or, when the WALK newest hold too few, sorting the whole tier). The title tier
+    of a search without filters is walked first, from the index's entries alone, and asked only when its
+    walk found too few (_walks_first). Tiers past the page are never read. All of it is one statement
+    (_tier_rows), which sends the lessons it found with what their cards show. With a filter, a tier of
+    fewer than COMPLETE matches is read whole by its probe, never walked. A search matching fewer than
+    FEW readable lessons (found by one probe of the trigram index) skips the tiers: the same statement
+    ranks those few whole and reads their cards (_few_matches), which is cheaper than the tiers' statement
+    (measured at the province preset: "kinh hien vi", 31 matches, 42 → 29 ms in-process, when that
+    statement was still built on every search). A search this process found matching many skips that
+    probe (_MANY). Either way the page is the user's statement and one more, as the lesson list is.
 
     Every statement is built once per shape and principal (lessons.search), its values parameters.
 
@@ -221,16 +259,21 @@ def search_page(session: Session, user, **filters) -> Page:
     tiered = TIERED if TIERED is not None else not _on_sqlite()
     if not tiered or not shape.ranked or shape.status != LessonStatus.PUBLISHED or need > PROBE:
         return _sorted_page(session, user, shape, params)
-    # Few matches: ranking them all in one statement costs less than the tiers'.
-    few = read_rows(session, _kept("few", shape, user, _few_matches, plan="custom"), {**params, "few": FEW}).all()
-    if len(few) < FEW:  # every match, ranked, with what its card shows: the page is among them
-        items = few[(page - 1) * per_page:page * per_page]
-        if not items and page > 1:
-            return _sorted_page(session, user, shape, params)  # past the end: shows the last page
-        return Page(items=items, page=page, per_page=per_page, total=len(few), more=False)
+    asked = (principal_key(user), tuple(filters.items()))
+    many = _known_many(asked)
+    if not many:
+        # Few matches: ranking them all in one statement costs less than the tiers'.
+        few = read_rows(session, _kept("few", shape, user, _few_matches, plan="custom"),
+                        {**params, "few": FEW}).all()
+        if len(few) < FEW:  # every match, ranked, with what its card shows: the page is among them
+            items = few[(page - 1) * per_page:page * per_page]
+            if not items and page > 1:
+                return _sorted_page(session, user, shape, params)  # past the end: shows the last page
+            return Page(items=items, page=page, per_page=per_page, total=len(few), more=False)
+        _many_found(asked, True)
     filtered = bool(shape.filters)
     limit = max(need, COMPLETE) if filtered else need
-    probes, walks = _tier_rows(session, user, shape, params, need, limit)
+    probes, walks, held = _tier_rows(session, user, shape, params, need, limit)
     found: list = []
     seen, more = 0, False  # matches seen; whether more may exist than were seen
     for rank, rows in enumerate(probes):
@@ -243,45 +286,30 @@ def search_page(session: Session, user, **filters) -> Page:
             seen += len(walked)
             full = True
         else:
-            seen += len(rows)
-            full = len(rows) == limit  # more than the probe read
+            seen += held[rank]
+            full = held[rank] == limit  # more than the probe read
         if full:  # take the tier's first ones in list order
-            keys = [_list_key(row) for row in walked]
-            if len(walked) < wanted or keys != sorted(keys, reverse=True):
+            if len(walked) < wanted:  # the WALK newest held too few: sort the whole tier
                 walked = read_rows(session, _kept(f"whole{rank}", shape, user, _whole_tier(rank)),
                                    {**params, "wanted": wanted}).all()
             found += walked[:wanted]
             more = True
             break
-        found += sorted(rows, key=_list_key, reverse=True)
-    ids = [row.id for row in found[(page - 1) * per_page:page * per_page]]
-    if not ids and page > 1:
+        found += rows  # the tier's first `need` in list order: the statement sorted them
+    if many and not more and seen < FEW:
+        _many_found(asked, False)  # fewer now: the next run ranks them in the few matches' statement
+    items = found[(page - 1) * per_page:page * per_page]
+    if not items and page > 1:
         return _sorted_page(session, user, shape, params)  # past the end: shows the last page
-    # Always run, even for no lesson, so a search costs the same statements whatever it finds.
-    lessons = {lesson.id: lesson for lesson in read_rows(session, _CARDS(session), {"ids": ids}).all()}
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
-    return Page(items=[lessons[i] for i in ids if i in lessons], page=page, per_page=per_page, total=total,
-                more=more)
-
-
-# A ranked page's lessons as cards, by id (built once: see accounts.queries). On PostgreSQL the ids are one
-# array (db.PerDatabase): an expanding IN wrote a parameter per id into the SQL on every search (25 of them,
-# each cast: about a tenth of the search's Python) and made a text per number of ids, each prepared apart.
-_CARDS = PerDatabase(lambda ids_in: generic_plan(_card_rows().where(ids_in(Lesson.id, "ids"))))
-
-
-def _list_key(row) -> tuple:
-    """A row's place in the list order, for sorting in Python exactly as _LIST_ORDER sorts in SQL."""
-    return (row.is_core, row.published_at, row.id)
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
 
 
 # The list order inside a ranking tier: core material first, then the newest (a published lesson's).
 _LIST_ORDER = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc())
-# The publication time the tiers' rows carry only to be put in list order here (_list_key), never shown: as
-# the driver gives it, not moved to UTC as a value read to be shown is (db.UTCDateTime), which was a call
-# or three per row (a filtered search reads about 120 such rows: 0.2 ms of its Python, measured at the
-# province preset). Within one statement's rows the order is the same either way.
+# The publication time the probes and walks carry inside the tiers' statement only to be put in list order:
+# as the database has it (the rows sent carry the card's own).
 _SORT_TIME = type_coerce(Lesson.published_at, DateTime(timezone=True)).label("published_at")
 
 
@@ -324,21 +352,21 @@ def _tier_tests(shape: search_module.Shape) -> list[list]:
 
 
 def _tier_rows(session: Session, user, shape: search_module.Shape, params: dict, need: int,
-               limit: int) -> tuple[list[list], list[list]]:
-    """For each tier, its probe (at most `limit` matches, any order) and its walk (its first `need` in
-    list order among the WALK newest readable lessons), in ONE statement whose parts run only when
-    needed (_tiers_statement)."""
+               limit: int) -> tuple[list[list], list[list], list[int]]:
+    """For each tier, the first `need` lessons of its probe in list order (the probe reads at most `limit`
+    matches), its walk (its first `need` in list order among the WALK newest readable lessons), and how
+    many lessons its probe read, in ONE statement whose parts run only when needed (_tiers_statement).
+    Each row is a card's (CARD_COLUMNS), then its part and its probe's count."""
     stmt = _kept("tiers", shape, user, _tiers_statement, plan=_tiers_plan(shape))
     rows = read_rows(session, stmt, {**params, "need": need, "probe_limit": limit, "walk": WALK}).all()
     parts = search_module.TIERS + 1  # the tiers' statement is built once; its tests are not built again
-    # One pass over the rows, each put with its part (a filtered search reads about 120 rows: asking each
-    # row's part once per part read it 2 × parts times), in the statement's order within each part.
+    # One pass over the rows, each put with its part, in the statement's order within each part.
     by_part: dict[int, list] = {}
     for row in rows:
         by_part.setdefault(row.part, []).append(row)
     probes = [by_part.get(rank, []) for rank in range(parts)]
     walks = [by_part.get(parts + rank, []) for rank in range(parts)]
-    return probes, walks
+    return probes, walks, [probe[0].held if probe else 0 for probe in probes]
 
 
 def _walks_first(shape: search_module.Shape, rank: int) -> bool:
@@ -365,6 +393,7 @@ def _tiers_statement(shape: search_module.Shape, user):
     tiers = search_module.tiers_of(shape)
     need, limit = bindparam("need", type_=Integer), bindparam("probe_limit", type_=Integer)
     counts, parts, probes = [], [], []
+    null_count = literal(None, Integer).label("held")  # a walk's rows: its length is its count
     for rank in range(len(tiers) + 1):
         held = sum(counts, literal(0)) if counts else None  # lessons of the better tiers
         before = held < need if held is not None else None
@@ -380,12 +409,12 @@ def _tiers_statement(shape: search_module.Shape, user):
                   .where(*where).order_by(*_LIST_ORDER).limit(bindparam("walk", type_=Integer))
                   .subquery(f"newest{rank}"))
         adapt = ClauseAdapter(newest).traverse
-        # No ORDER BY: the rows stream in the subquery's index order and the LIMIT stops the walk at the
-        # first `need` that pass. The caller checks the order all the same.
-        walk = (select(literal(len(tiers) + 1 + rank).label("part"), newest.c.id, newest.c.is_core,
-                       newest.c.published_at)
+        # In list order, the subquery's: the rows stream in its index order, no sort is planned, and the LIMIT
+        # stops the walk at the first `need` that pass.
+        walk = (select(literal(len(tiers) + 1 + rank).label("part"), newest.c.id)
                 .where(*([before] if before is not None else []), adapt(own),
-                       *[newest.c.id.not_in(select(p.c.id)) for p in better]).limit(need))
+                       *[newest.c.id.not_in(select(p.c.id)) for p in better])
+                .order_by(newest.c.is_core.desc(), newest.c.published_at.desc(), newest.c.id.desc()).limit(need))
         first = _walks_first(shape, rank)
         if first:
             walk = walk.cte(f"walk{rank}")
@@ -407,24 +436,33 @@ def _tiers_statement(shape: search_module.Shape, user):
                  .cte(f"probe{rank}"))
         probes.append(probe)
         count = select(func.count()).select_from(probe).scalar_subquery()
+        # The probe's first `need` in list order, with its count: only those can be on the page (a filtered
+        # search's title tier held 118 lessons, each sent and sorted in Python for a page of 25).
+        shown = (select(probe.c.part, probe.c.id, count.label("held"))
+                 .order_by(probe.c.is_core.desc(), probe.c.published_at.desc(), probe.c.id.desc()).limit(need)
+                 .subquery(f"shown{rank}").select())
         if first:
-            parts += [select(probe), select(walk)]
+            parts += [shown, select(walk.c.part, walk.c.id, null_count)]
             # What the later tiers count this one as: its probe when it ran (it holds the walk's lessons),
             # else the walk, which then filled the page.
             counts.append(case((count > walked, count), else_=walked))
         else:
             walk = walk.where(count == limit)
-            parts += [select(probe), walk.subquery(f"walk{rank}").select()]
+            parts += [shown, select(*walk.subquery(f"walk{rank}").c, null_count)]
             counts.append(count)
-    return union_all(*parts)
+    # Each row with what its card shows (the page's cards are read here, not by a statement of their own),
+    # each part in list order.
+    found = union_all(*parts).subquery("found")
+    return (_card_rows().add_columns(found.c.part, found.c.held).join(found, found.c.id == Lesson.id)
+            .order_by(found.c.part, *_LIST_ORDER))
 
 
 def _whole_tier(rank: int):
     def build(shape: search_module.Shape, user) -> Select:
         """A tier's first `wanted` lessons in list order, sorting the whole tier (when its walk fell short)."""
         where = search_module.where_of(shape, user, plain=search_module.through_joins(shape, rank))
-        return (select(Lesson.id, Lesson.is_core, _SORT_TIME)
-                .where(*where, *_tier_tests(shape)[rank]).order_by(*_LIST_ORDER).limit(bindparam("wanted")))
+        return (_card_rows().where(*where, *_tier_tests(shape)[rank]).order_by(*_LIST_ORDER)
+                .limit(bindparam("wanted")))
 
     return build
 

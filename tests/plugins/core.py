@@ -20,6 +20,7 @@ from schoolhub import create_app
 from schoolhub.accounts import services
 from schoolhub.accounts.models import OrgUnit, Role, SchoolClass, SchoolLevel, UnitKind, User
 from schoolhub.clock import current_school_year
+from schoolhub.lessons.queries import forget_many
 from schoolhub.migrate import upgrade
 from schoolhub.security import limiter
 from tests.helpers.accounts import PASSWORD
@@ -103,6 +104,7 @@ def app(_app, connection) -> Iterator:
     _app.extensions["schoolhub.sessionmaker"] = sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
     limiter.reset()
+    forget_many()
     _app.config["WTF_CSRF_ENABLED"] = False
     try:
         yield _app
