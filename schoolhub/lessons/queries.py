@@ -162,9 +162,12 @@ TIERED: bool | None = None
 # what was asked: its next run goes straight to the tiers, without the probe for few matches, which for
 # it only ever answered "many" (measured at the province preset, PostgreSQL, in process: "chuyen doi so"
 # 8.3 -> 7.2 ms of app and database CPU a search, "tri tue nhan tao" in topic "ai" 10.6 -> 9.6 ms). It
-# decides which statements run, never what the page shows: the tiers rank a search of few matches as the
-# probe's statement does (tests/lessons/test_search_tiers.py), only in more statements. A search the tiers
-# find holding fewer than FEW is forgotten, so its next run takes the cheaper way again.
+# decides which statements run, never which lessons a page shows nor whether its count is exact. The tiers
+# of a search known to match many are asked for at least FEW lessons, so they tell whether it still does:
+# when it does, the page says "more than" as after the probe (a bound of whole pages below what the tiers
+# saw, which reading a few more may raise); when it matches fewer now (lessons archived or edited since),
+# every tier comes back complete and the page counts them exactly, as the probe's statement would
+# (tests/lessons/test_search_tiers.py). Such a search is then forgotten: its next run takes the cheaper way.
 _MANY: OrderedDict = OrderedDict()
 _MANY_KEPT = 4096  # a few hundred bytes each
 _MANY_LOCK = threading.Lock()
@@ -243,8 +246,9 @@ def search_page(session: Session, user, **filters) -> Page:
     FEW readable lessons (found by one probe of the trigram index) skips the tiers: the same statement
     ranks those few whole and reads their cards (_few_matches), which is cheaper than the tiers' statement
     (measured at the province preset: "kinh hien vi", 31 matches, 42 → 29 ms in-process, when that
-    statement was still built on every search). A search this process found matching many skips that
-    probe (_MANY). Either way the page is the user's statement and one more, as the lesson list is.
+    statement was still built on every search): the page is then the user's statement and this one, as the
+    lesson list is. A search this process found matching many skips that probe (_MANY): its page is the
+    user's statement and the tiers' (and, when a walk fell short, the whole tier's).
 
     Every statement is built once per shape and principal (lessons.search), its values parameters.
 
@@ -271,6 +275,9 @@ def search_page(session: Session, user, **filters) -> Page:
                 return _sorted_page(session, user, shape, params)  # past the end: shows the last page
             return Page(items=items, page=page, per_page=per_page, total=len(few), more=False)
         _many_found(asked, True)
+    else:
+        # At least FEW, so the tiers tell whether it still matches as many: the probe's answer, not asked.
+        need = max(need, FEW)
     filtered = bool(shape.filters)
     limit = max(need, COMPLETE) if filtered else need
     probes, walks, held = _tier_rows(session, user, shape, params, need, limit)
@@ -296,7 +303,7 @@ def search_page(session: Session, user, **filters) -> Page:
             more = True
             break
         found += rows  # the tier's first `need` in list order: the statement sorted them
-    if many and not more and seen < FEW:
+    if many and not more and seen < FEW:  # every tier complete: `seen` counts every match
         _many_found(asked, False)  # fewer now: the next run ranks them in the few matches' statement
     items = found[(page - 1) * per_page:page * per_page]
     if not items and page > 1:

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from schoolhub.lessons import queries
-from tests.helpers.lesson_lists import dated, listed
+from tests.helpers.lesson_lists import CARD, dated, listed
 
 # (title, body, topics, visibility, is_core): titles and bodies that put lessons in every tier of
 # "chuyển đổi số": the exact phrase, the folded phrase in the title or only in the text, the words
@@ -163,47 +163,54 @@ def test_a_search_with_few_matches_counts_them_exactly(many, small_steps, world,
 
 def test_a_search_known_to_match_many_skips_the_few_matches_probe_until_it_matches_few(many, small_steps, world,
                                                                                      db, app, login_as,
-                                                                                     count_queries):
+                                                                                     count_queries, monkeypatch):
     """The first run of a search matching many lessons asks the probe for few matches, which says "many";
-    the next runs go straight to the tiers and show the same pages. Once the tiers find it matching fewer
-    than FEW, it is forgotten and its next run ranks them in the few matches' statement again."""
+    the next runs go straight to the tiers and show the same pages. When the tiers find it matching fewer
+    than FEW (here between a page and FEW), they show them and count them exactly, as the probe would, and
+    it is forgotten: its next run ranks them in the few matches' statement again."""
     from sqlalchemy import select
 
     from schoolhub.lessons.models import Lesson, LessonStatus
 
+    monkeypatch.setattr(queries, "FEW", 5)  # pages of 3: a first page needs 4, fewer than FEW
     client = login_as(world.teacher)
 
-    def run(**filters) -> tuple[list[int], list[str]]:
+    def run(**filters) -> tuple[list[int], str, list[str]]:
         with count_queries() as statements:
-            shown = listed(client, **filters)
-        return shown, [s.lstrip() for s in statements]
+            response = client.get("/lessons", query_string=filters)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        status = re.search(r'role="status">([^<]*)<', page).group(1)
+        return [int(i) for i in CARD.findall(page)], status, [s.lstrip() for s in statements]
 
     for filters in ({"q": "chuyen doi so"}, {"q": "chuyen doi so", "topic": "khcn"}):
         expected = _ranked_all(app, db, world.teacher, q=filters["q"], topic=filters.get("topic", ""))
-        first, asked = run(**filters)
+        assert len(expected) > 6
+        first, said, asked = run(**filters)
         assert first == expected[:3] and any(_is_few_probe(s) for s in asked)
         for page in ("1", "2"):
-            again, asked = run(**filters, page=page)
+            again, says, asked = run(**filters, page=page)
             start = (int(page) - 1) * 3
             assert again == expected[start:start + 3], (filters, page)
             assert not any(_is_few_probe(s) for s in asked) and any("probe0" in s for s in asked), (filters, page)
-    # Archive all but two of the matches: the tiers find two (fewer than FEW = 3) and show them, exactly.
+            if page == "1":
+                assert says == said  # "more than", as after the probe
+    # Archive all but four of the matches: a first page needs four, FEW is five. The tiers find the four,
+    # show the first three and count four, exactly, in the same request; then the search is forgotten.
     matching = _ranked_all(app, db, world.teacher, q="chuyen doi so")
-    for lesson in db.scalars(select(Lesson).where(Lesson.id.in_(matching[2:]))):
+    for lesson in db.scalars(select(Lesson).where(Lesson.id.in_(matching[4:]))):
         lesson.status = LessonStatus.ARCHIVED
     db.commit()
-    shown, asked = run(q="chuyen doi so")
-    assert shown == matching[:2] and not any(_is_few_probe(s) for s in asked)
-    page = client.get("/lessons", query_string={"q": "chuyen doi so"}).get_data(as_text=True)
-    assert "2 bài giảng" in page and "Hơn" not in page
-    shown, asked = run(q="chuyen doi so")  # forgotten: the probe found them all, and no tier was asked
-    assert shown == matching[:2] and any(_is_few_probe(s) for s in asked) and not any("probe0" in s for s in asked)
+    shown, says, asked = run(q="chuyen doi so")
+    assert not any(_is_few_probe(s) for s in asked) and any("probe0" in s for s in asked)
+    assert shown == matching[:3] and says == "4 bài giảng"
+    shown, says, asked = run(q="chuyen doi so")  # forgotten: the probe found them all, and no tier was asked
+    assert any(_is_few_probe(s) for s in asked) and not any("probe0" in s for s in asked)
+    assert shown == matching[:3] and says == "4 bài giảng"
     # Another reader's scope is another question: their first run probes (the client logs in again).
     login_as(world.other_teacher)
-    _shown, asked = run(q="chuyen doi so")
+    _shown, _says, asked = run(q="chuyen doi so")
     assert any(_is_few_probe(s) for s in asked)
-
-
 
 
 def _modes_before(app, client, path: str, is_it) -> list[str]:
