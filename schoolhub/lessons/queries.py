@@ -161,7 +161,7 @@ TIERED: bool | None = None
 # What this process found matching at least FEW readable lessons, by principal (policy.principal_key) and
 # what was asked: its next run goes straight to the tiers, without the probe for few matches, which for
 # it only ever answered "many" (measured at the province preset, PostgreSQL, in process: "chuyen doi so"
-# 8.3 -> 7.2 ms of app and database CPU a search, "tri tue nhan tao" in topic "ai" 10.6 -> 9.6 ms). It
+# 8.3 -> 7.1 ms of app and database CPU a search, "tri tue nhan tao" in topic "ai" 10.6 -> 9.6 ms). It
 # decides which statements run, never which lessons a page shows nor whether its count is exact. The tiers
 # of a search known to match many are asked for at least FEW lessons, so they tell whether it still does:
 # when it does, the page says "more than" as after the probe (a bound of whole pages below what the tiers
