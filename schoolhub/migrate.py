@@ -16,7 +16,7 @@ MIGRATIONS = source_or_bundled("migrations")
 # and of the units' paths.
 DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
                           "search_joins", "title_joins", "ix_lessons_search_joins", "ix_lessons_title_joins",
-                          "ix_users_id_sort_keys", "ix_org_units_path_cover",
+                          "ix_users_id_sort_keys", "ix_org_units_path_cover", "ix_lessons_reach_walk",
                           *(f"ix_lessons_{name}_trgm" for name in ("search_exact", "title_folded", "topics",
                                                                   "subjects", "grades", "audiences")))
 

@@ -1,7 +1,21 @@
 """Who may write, read, mark, copy and follow lessons; beside each listing rule its SQL twin."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from schoolhub.accounts.models import OrgUnit, Role, UnitKind
@@ -141,6 +155,40 @@ def _reach(ms) -> tuple[set[str], set[str]]:
     # A commune lesson is for everyone of the school's commune: a school's people reach their commune.
     commune_reach = {_parent_path(m.unit.path) if m.unit.kind == UnitKind.SCHOOL else m.unit.path for m in ms}
     return reach, commune_reach
+
+
+# A published lesson's place in PostgreSQL's reach walk index (migration 0021, ix_lessons_reach_walk): its
+# visibility, then its school, or 0 for every public lesson, so that all of them lie in one range. Written
+# as the index has it: the planner matches the expression's text, so its constants are never parameters.
+REACH_SCHOOL = literal_column("CASE WHEN lessons.visibility = 'public' THEN 0 ELSE lessons.school_id END", Integer)
+
+
+def walks_by_reach(user) -> bool:
+    """Whether reach_walk_keys has keys for the user: not for a reader above the communes (a province's
+    officer reaches every school, two ranges each: the walk would read most of the index)."""
+    ms = memberships(user) if is_authenticated(user) else []
+    return all(m.unit.kind in (UnitKind.SCHOOL, UnitKind.COMMUNE) for m in ms)
+
+
+def reach_walk_keys(user):
+    """The (visibility, school) keys of REACH_SCHOOL under which lie exactly the published lessons
+    visible_published_lessons lets the user read, as a subquery of rows: ("public", 0), ("commune", s) for
+    every unit s under the paths whose commune lessons the user reads, ("school", s) under those whose
+    school lessons. The units are read as the statement runs, so a school opened since is among them. A
+    search walks each key's range of the index in list order (lessons.queries._head_statement), reading only
+    lessons the user may read.
+
+    None for a reader above the communes (walks_by_reach)."""
+    if not walks_by_reach(user):
+        return None
+    ms = memberships(user) if is_authenticated(user) else []
+    keys = [select(literal(Visibility.PUBLIC.value).label("visibility"), literal(0, Integer).label("school"))]
+    if ms:
+        reach, commune_reach = _reach(ms)
+        for visibility, paths in ((Visibility.COMMUNE, commune_reach), (Visibility.SCHOOL, reach)):
+            keys.append(select(literal(visibility.value).label("visibility"), _REACH.id.label("school"))
+                        .where(or_(*[_subtree(_REACH, p) for p in sorted(paths)])).correlate(None))
+    return union_all(*keys).subquery("reach_keys")
 
 
 def readable_of_school(user) -> ColumnElement[int]:

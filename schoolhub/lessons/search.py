@@ -223,15 +223,21 @@ def where_of(shape: Shape, user, plain: bool = False) -> list:
             where.append(Lesson.status == shape.status)
     if shape.mine:
         where.append(Lesson.author_id == bindparam("author_id", type_=Integer()))
+    return where + filters_of(shape, plain)
+
+
+def filters_of(shape: Shape, plain: bool = False) -> list:
+    """where_of's filters alone (topic, subject, grade, school), without the scope and the status."""
     columns = {"topic": Lesson.topics, "subject": Lesson.subjects, "grade": Lesson.grades}
+    found = []
     for name in shape.filters:
         if name == "school":
-            where.append(Lesson.school_id == bindparam("f_school", type_=Integer()))
+            found.append(Lesson.school_id == bindparam("f_school", type_=Integer()))
         elif plain:
-            where.append(_found(columns[name], f"f_{name}_at"))
+            found.append(_found(columns[name], f"f_{name}_at"))
         else:
-            where.append(columns[name].like(_text(f"f_{name}"), escape="\\"))
-    return where
+            found.append(columns[name].like(_text(f"f_{name}"), escape="\\"))
+    return found
 
 
 def match_of(shape: Shape):
