@@ -174,6 +174,7 @@ TIERED: bool | None = None
 # Kept with it: whether its head statement found its page last time (HEAD), or its title tier held too few
 # and the tiers' statement had to follow (TIERS): its next runs then ask the tiers at once.
 _MANY: OrderedDict = OrderedDict()
+HEAD, TIERS = "head", "tiers"
 _MANY_KEPT = 4096  # a few hundred bytes each
 _MANY_LOCK = threading.Lock()
 
@@ -195,7 +196,7 @@ def _known_many(asked: tuple) -> str | None:
         return way
 
 
-def _many_found(asked: tuple, many: bool, way: str = "head") -> None:
+def _many_found(asked: tuple, many: bool, way: str = HEAD) -> None:
     with _MANY_LOCK:
         if not many:
             _MANY.pop(asked, None)
@@ -204,8 +205,6 @@ def _many_found(asked: tuple, many: bool, way: str = "head") -> None:
         while len(_MANY) > _MANY_KEPT:
             _MANY.popitem(last=False)
 
-
-HEAD, TIERS = "head", "tiers"
 
 
 def search_shape(user, **filters) -> tuple[search_module.Shape, dict]:
@@ -297,8 +296,7 @@ def search_page(session: Session, user, **filters) -> Page:
     else:
         # At least FEW, so the tiers tell whether it still matches as many: the probe's answer, not asked.
         need = max(need, FEW)
-    filtered = bool(shape.filters)
-    limit = max(need, COMPLETE) if filtered else need
+    limit = _probe_limit(shape, need)
     probes, walks, held = _tier_rows(session, user, shape, params, need, limit)
     heads = _heads(shape, user)
     found: list = []
@@ -456,23 +454,9 @@ def _tiers_statement(shape: search_module.Shape, user):
             probed = [(held if held is not None else literal(0)) + walked < need]
         else:
             probed = [before] if before is not None else []
-        # The tier's own test (which its trigram index serves) and the scope narrow first, inside a subquery
-        # PostgreSQL keeps whole (OFFSET 0), and the better probes are asked only of the lessons they keep.
         asked = search_module.probe_tests(shape)[rank] if rank < len(tiers) else [own]
-        scope = search_module.where_of(shape, user, plain=True) if search_module.through_joins(shape, rank) else where
-        kept = (select(Lesson.id, Lesson.is_core, _SORT_TIME)
-                .where(*scope, *asked, *probed).offset(0)
-                .subquery(f"kept{rank}"))
-        probe = (select(literal(rank).label("part"), kept.c.id, kept.c.is_core, kept.c.published_at)
-                 .where(*[kept.c.id.not_in(select(p.c.id)) for p in better]).limit(limit)
-                 .cte(f"probe{rank}"))
+        probe, count, shown = _probe(shape, user, rank, where, [*asked, *probed], better, need, limit)
         probes.append(probe)
-        count = select(func.count()).select_from(probe).scalar_subquery()
-        # The probe's first `need` in list order, with its count: only those can be on the page (a filtered
-        # search's title tier held 118 lessons, each sent and sorted in Python for a page of 25).
-        shown = (select(probe.c.part, probe.c.id, count.label("held"))
-                 .order_by(probe.c.is_core.desc(), probe.c.published_at.desc(), probe.c.id.desc()).limit(need)
-                 .subquery(f"shown{rank}").select())
         if first:
             parts += [shown, select(walk.c.part, walk.c.id, null_count)]
             # What the later tiers count this one as: its probe when it ran (it holds the walk's lessons),
@@ -487,6 +471,31 @@ def _tiers_statement(shape: search_module.Shape, user):
     found = union_all(*parts).subquery("found")
     return (_card_rows().add_columns(found.c.part, found.c.held).join(found, found.c.id == Lesson.id)
             .order_by(found.c.part, *_LIST_ORDER))
+
+
+def _probe(shape: search_module.Shape, user, rank: int, where: list, asked: list, better: list, need, limit):
+    """A tier's probe in the tiers' and the head statements: at most `limit` lessons passing `asked` and not
+    in the `better` probes (a CTE), its count, and its first `need` in list order with that count (a part
+    of the statement's union: only those can be on the page; a filtered search's title tier held 118
+    lessons, each sent and sorted in Python for a page of 25).
+
+    The tier's own test (which its index serves) and the scope narrow first, inside a subquery PostgreSQL
+    keeps whole (OFFSET 0), and the better probes are asked only of the lessons they keep."""
+    scope = search_module.where_of(shape, user, plain=True) if search_module.through_joins(shape, rank) else where
+    kept = select(Lesson.id, Lesson.is_core, _SORT_TIME).where(*scope, *asked).offset(0).subquery(f"kept{rank}")
+    probe = (select(literal(rank).label("part"), kept.c.id, kept.c.is_core, kept.c.published_at)
+             .where(*[kept.c.id.not_in(select(p.c.id)) for p in better]).limit(limit)
+             .cte(f"probe{rank}"))
+    count = select(func.count()).select_from(probe).scalar_subquery()
+    shown = (select(probe.c.part, probe.c.id, count.label("held"))
+             .order_by(probe.c.is_core.desc(), probe.c.published_at.desc(), probe.c.id.desc()).limit(need)
+             .subquery(f"shown{rank}").select())
+    return probe, count, shown
+
+
+def _probe_limit(shape: search_module.Shape, need: int) -> int:
+    """How many matches a tier's probe reads: `need`, or with a filter COMPLETE at least (see COMPLETE)."""
+    return max(need, COMPLETE) if shape.filters else need
 
 
 def _heads(shape: search_module.Shape, user) -> bool:
@@ -506,8 +515,7 @@ def _head_page(session: Session, user, shape: search_module.Shape, params: dict,
     filtered search's title tier, which the tiers probe whole, counted there too as its first `need`), in a
     statement a fifth of the tiers' size: at the province preset PostgreSQL spent 0.26 ms of the tiers'
     0.9 ms only setting up and closing their parts, most of which a common phrase never runs."""
-    filtered = bool(shape.filters)
-    limit = max(need, COMPLETE) if filtered else need
+    limit = _probe_limit(shape, need)
     stmt = _kept("head", shape, user, _head_statement, plan=_tiers_plan(shape))
     rows = read_rows(session, stmt, {**params, "need": need, "probe_limit": limit}).all()
     exact = [row for row in rows if row.part == 0]
@@ -539,16 +547,8 @@ def _head_statement(shape: search_module.Shape, user):
     read 564 lessons from the table to keep the reader's 118 ("tri tue nhan tao" in topic "ai": 0.94 ms
     against 0.47 ms walked by key, PostgreSQL's CPU)."""
     need, limit = bindparam("need", type_=Integer), bindparam("probe_limit", type_=Integer)
-    scope = (search_module.where_of(shape, user, plain=True) if search_module.through_joins(shape, 0)
-             else search_module.where_of(shape, user))
-    kept = (select(Lesson.id, Lesson.is_core, _SORT_TIME)
-            .where(*scope, *search_module.probe_tests(shape)[0]).offset(0).subquery("kept0"))
-    probe = (select(literal(0).label("part"), kept.c.id, kept.c.is_core, kept.c.published_at).limit(limit)
-             .cte("probe0"))
-    count = select(func.count()).select_from(probe).scalar_subquery()
-    shown = (select(probe.c.part, probe.c.id, count.label("held"))
-             .order_by(probe.c.is_core.desc(), probe.c.published_at.desc(), probe.c.id.desc()).limit(need)
-             .subquery("shown0").select())
+    probe, count, shown = _probe(shape, user, 0, search_module.where_of(shape, user),
+                                 search_module.probe_tests(shape)[0], [], need, limit)
     keys = reach_walk_keys(user)
     title = search_module.tiers_of(shape)[1]
     by_key = (select(Lesson.id, Lesson.is_core, _SORT_TIME)
