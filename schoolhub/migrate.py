@@ -11,12 +11,13 @@ MIGRATIONS = source_or_bundled("migrations")
 
 
 # Structures the migrations make by hand (no model declares them): the search structures of one database
-# (the FTS5 table, the trigram indexes, PostgreSQL's word joins: two generated columns and their indexes),
-# an index on an expression (Alembic cannot compare those) and PostgreSQL's covering indexes of users
-# and of the units' paths.
-DATABASE_ONLY_PREFIXES = ("lessons_fts", "ix_lessons_search_folded_trgm", "ix_lessons_core_scope",
-                          "search_joins", "title_joins", "ix_lessons_search_joins", "ix_lessons_title_joins",
-                          "ix_users_id_sort_keys", "ix_org_units_path_cover", "ix_lessons_reach_walk",
+# (SQLite's FTS5 tables and list walk index, the trigram indexes, PostgreSQL's word joins: two generated
+# columns and their indexes), an index on an expression (Alembic cannot compare those) and PostgreSQL's
+# covering indexes of users and of the units' paths.
+DATABASE_ONLY_PREFIXES = ("lessons_fts", "lessons_exact_fts", "ix_lessons_list_walk", "ix_lessons_search_folded_trgm",
+                          "ix_lessons_core_scope", "search_joins", "title_joins", "ix_lessons_search_joins",
+                          "ix_lessons_title_joins", "ix_users_id_sort_keys", "ix_org_units_path_cover",
+                          "ix_lessons_reach_walk",
                           *(f"ix_lessons_{name}_trgm" for name in ("search_exact", "title_folded", "topics",
                                                                   "subjects", "grades", "audiences")))
 

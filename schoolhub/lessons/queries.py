@@ -28,7 +28,9 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
@@ -154,11 +156,14 @@ FEW = 30
 # keeps, and a topic keeps about one lesson in five (measured at the province preset, "tri tue nhan tao"
 # in topic "ai": the walk read 5,657 lessons for 26, 8 ms; the whole tier was 116 rows).
 COMPLETE = 200
-# Tier by tier on PostgreSQL only (None): its trigram indexes find a tier's first matches. SQLite has no
-# index on the exact text or the title, so each tier would read every readable lesson; at a commune's
-# size ranking every match in one statement is quicker there (measured at the commune preset: a rare
-# phrase 9 ms against 30 ms, a common one 52 ms against 37 ms). Tests set True to check both ways agree.
+# Tier by tier through the tiers' statement on PostgreSQL only (None): its trigram indexes find a tier's
+# first matches. On SQLite each probe would read every readable lesson (measured at the commune preset: a
+# rare phrase 9 ms against 30 ms, a common one 52 ms against 37 ms). Tests set True to check both ways agree.
 TIERED: bool | None = None
+# On SQLite (None) a search found matching many is walked instead (_walks_page): each tier in list order,
+# through the list walk index (migration 0022), its exact and phrase tiers asked of the trigram tables.
+# Tests set True to walk on PostgreSQL too, False to rank every match on SQLite.
+WALKS: bool | None = None
 
 
 # What this process found matching at least FEW readable lessons, by principal (policy.principal_key) and
@@ -272,10 +277,18 @@ def search_page(session: Session, user, **filters) -> Page:
     page = current_page()
     need = page * per_page + 1  # one past the page: tells whether a next page exists
     tiered = TIERED if TIERED is not None else not _on_sqlite()
-    if not tiered or not shape.ranked or shape.status != LessonStatus.PUBLISHED or need > PROBE:
+    walked = not tiered and (WALKS if WALKS is not None else shape.fts_tiers)
+    if not (tiered or walked) or not shape.ranked or shape.status != LessonStatus.PUBLISHED or need > PROBE:
         return _sorted_page(session, user, shape, params)
     asked = (principal_key(user), tuple(filters.items()))
     many = _known_many(asked)
+    if walked:
+        if not many:
+            few = _few_page(session, user, shape, params, page, per_page)
+            if few is not None:
+                return few
+            _many_found(asked, True)
+        return _walks_page(session, user, shape, params, max(need, FEW), page, per_page, asked)
     if many == HEAD and _heads(shape, user):
         found = _head_page(session, user, shape, params, max(need, FEW), page, per_page)
         if found is not None:
@@ -285,13 +298,9 @@ def search_page(session: Session, user, **filters) -> Page:
         _many_found(asked, True, TIERS)
     if not many:
         # Few matches: ranking them all in one statement costs less than the tiers'.
-        few = read_rows(session, _kept("few", shape, user, _few_matches, plan="custom"),
-                        {**params, "few": FEW}).all()
-        if len(few) < FEW:  # every match, ranked, with what its card shows: the page is among them
-            items = few[(page - 1) * per_page:page * per_page]
-            if not items and page > 1:
-                return _sorted_page(session, user, shape, params)  # past the end: shows the last page
-            return Page(items=items, page=page, per_page=per_page, total=len(few), more=False)
+        few = _few_page(session, user, shape, params, page, per_page)
+        if few is not None:
+            return few
         _many_found(asked, True)
     else:
         # At least FEW, so the tiers tell whether it still matches as many: the probe's answer, not asked.
@@ -334,6 +343,97 @@ def search_page(session: Session, user, **filters) -> Page:
     # "More than" a whole number of pages below what was seen: true of the lessons and of the pages.
     total = (seen - 1) // per_page * per_page if more else seen
     return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+
+
+def _few_page(session: Session, user, shape: search_module.Shape, params: dict, page: int,
+              per_page: int) -> Page | None:
+    """The page of a search matching fewer than FEW readable lessons, every match ranked with what its card
+    shows in one statement (_few_matches); None when it matches more."""
+    few = read_rows(session, _kept("few", shape, user, _few_matches, plan="custom"), {**params, "few": FEW}).all()
+    if len(few) >= FEW:
+        return None
+    items = few[(page - 1) * per_page:page * per_page]  # every match, ranked: the page is among them
+    if not items and page > 1:
+        return _sorted_page(session, user, shape, params)  # past the end: shows the last page
+    return Page(items=items, page=page, per_page=per_page, total=len(few), more=False)
+
+
+def _walks_page(session: Session, user, shape: search_module.Shape, params: dict, need: int, page: int,
+                per_page: int, asked: tuple) -> Page:
+    """The page of a search known to match many, its tiers walked in list order (_walks_statement): each
+    tier's first lessons, until `need` are found. A tier that gave all it was asked for may hold more, and
+    the page then says "more than" a whole number of pages below what was seen, as the tiers' statement
+    does; when every tier was walked to its end, the count is exact (and the search, if it now matches
+    fewer than FEW, is forgotten: its next run takes the few matches' statement)."""
+    rows = read_rows(session, _kept("walks", shape, user, _walks_statement), {**params, "need": need}).all()
+    by_part: dict[int, list] = {}
+    for row in rows:
+        by_part.setdefault(row.part, []).append(row)
+    found: list = []
+    more = False
+    for rank in range(search_module.TIERS + 1):
+        tier = by_part.get(rank, [])
+        wanted = need - len(found)
+        found += tier
+        if len(tier) >= wanted:  # it gave what it was asked for: more may follow
+            more = True
+            break
+    seen = len(found)
+    if not more and seen < FEW:
+        _many_found(asked, False)
+    items = found[(page - 1) * per_page:page * per_page]
+    if not items and page > 1:
+        return _sorted_page(session, user, shape, params)  # past the end: shows the last page
+    total = (seen - 1) // per_page * per_page if more else seen
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+
+
+class _greatest(FunctionElement):
+    """The greater of two integers: greatest() on PostgreSQL, SQLite's max() of two arguments."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_greatest)
+def _greatest_sql(element, compiler, **kw):
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_greatest, "sqlite")
+def _greatest_sqlite(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+def _walks_statement(shape: search_module.Shape, user) -> Select:
+    """_walks_page's statement: for each tier (search.tiers_of, then "matches, in none of them"), its first
+    lessons in list order the reader may read, walked through the list walk index and stopping at the
+    `need` less what the better tiers found. A tier is walked only while the better ones hold fewer than
+    `need` (its LIMIT is then above 0: SQLite skips a walk whose LIMIT is 0 without reading it), and so
+    only when each better tier was walked to its end: a lesson of a better tier is one of its rows.
+
+    SQLite walks the index its hint names: its planner would read a rare word's trigram matches by rowid
+    and sort them, which a common one (most lessons) makes the dearer way; the walk tests the scope, the
+    title and the labels on the index's entries, and the trigram tables' answers (read once a statement),
+    and reads a lesson's row only for a short word's substring test (search.word_test)."""
+    where = search_module.where_of(shape, user)
+    need = bindparam("need", type_=Integer)
+    zero = literal_column("0", Integer)
+    walks: list = []
+    guards = search_module.tier_guards(shape)
+    for rank, test in enumerate([*search_module.tiers_of(shape), search_module.match_of(shape)]):
+        left = _greatest(need - sum((select(func.count()).select_from(walk).scalar_subquery() for walk in walks),
+                                   zero), zero)
+        if guards[rank] is not None:  # a tier no lesson is in is not walked
+            left = case((guards[rank], left), else_=zero)
+        walks.append(select(literal_column(str(rank), Integer).label("part"), Lesson.id)
+                     .where(*where, search_module.unindexed_ids(test),
+                            *[Lesson.id.not_in(select(walk.c.id)) for walk in walks])
+                     .order_by(*_LIST_ORDER).limit(left)
+                     .with_hint(Lesson, "INDEXED BY ix_lessons_list_walk", "sqlite").cte(f"walk{rank}"))
+    found = union_all(*[select(walk.c.part, walk.c.id) for walk in walks]).subquery("found")
+    return (_card_rows().add_columns(found.c.part).join(found, found.c.id == Lesson.id)
+            .order_by(found.c.part, *_LIST_ORDER))
 
 
 # The list order inside a ranking tier: core material first, then the newest (a published lesson's).

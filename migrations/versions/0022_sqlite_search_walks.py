@@ -1,0 +1,45 @@
+"""the exact text's trigram table and a covering list-order index of the published lessons (SQLite)
+
+Revision ID: 0022_sqlite_search_walks
+Revises: 0021_lessons_reach_walk
+Create Date: 2026-12-07 15:10:00.000000
+
+On SQLite a ranked search sorted every match by its tier, and each tier was a LIKE read in each match's
+text: at the commune preset "chuyen doi so" matched 806 readable lessons, and the statement spent 3 ms
+reading their exact texts (about 3 KB each) to find the query as typed in none of them.
+
+lessons_exact_fts is the exact text's FTS5 trigram table, kept by triggers as lessons_fts is (0004): the
+first tier is found from its trigrams (0.03 ms for the same phrase). ix_lessons_list_walk holds the
+published lessons in list order (core material first, then the newest) with every column the reader's
+scope, the title tier and the label filters test, so a search's tiers are walked in list order from the
+index alone, each stopping at the lessons the page needs (lessons.queries._walks_statement): the lessons'
+rows, whose visibility lies past their long texts, are read only for the few a page shows.
+
+PostgreSQL has its trigram GIN indexes and its reach walk index (0021) and gets neither.
+"""
+from alembic import op
+
+from schoolhub.lessons import search_index
+
+revision = '0022_sqlite_search_walks'
+down_revision = '0021_lessons_reach_walk'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    search_index.create_exact(op.execute)
+    # In list order first, every status: walks name it (INDEXED BY) and test the status on its entries. With
+    # the status first, SQLite's planner took its statistics for the status's and the core flag's and turned
+    # the badge's count of core lessons (lessons.policy.lessons_to_confirm) away from its scope index.
+    op.execute("CREATE INDEX ix_lessons_list_walk ON lessons (is_core, published_at, id, status, visibility, "
+               "school_id, title_folded, topics, subjects, grades, audiences)")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    op.execute("DROP INDEX IF EXISTS ix_lessons_list_walk")
+    search_index.drop_exact(op.execute)
