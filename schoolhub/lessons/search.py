@@ -267,6 +267,12 @@ def where_of(shape: Shape, user, plain: bool = False) -> list:
     index beside it, PostgreSQL joins the two bitmaps, and each lesson found is then rechecked on every
     condition of both, its word joins (about 8 KB, read from TOAST) included: 25 µs a lesson. The strpos
     only tests again, on the lessons the keys found, what they hold."""
+    return scope_of(shape, user) + filters_of(shape, plain)
+
+
+def scope_of(shape: Shape, user) -> list:
+    """where_of without the filters: the VIEW_LESSON scope, the status, the author when only the user's own
+    lessons are asked."""
     if shape.status == LessonStatus.PUBLISHED:
         where = [visible_published_lessons(user)]  # the status in it
     else:
@@ -275,7 +281,7 @@ def where_of(shape: Shape, user, plain: bool = False) -> list:
             where.append(Lesson.status == shape.status)
     if shape.mine:
         where.append(Lesson.author_id == bindparam("author_id", type_=Integer()))
-    return where + filters_of(shape, plain)
+    return where
 
 
 def filters_of(shape: Shape, plain: bool = False) -> list:
@@ -401,19 +407,21 @@ def tiers_of(shape: Shape) -> list:
             _holds(Lesson.search_folded, "p_phrase")]
 
 
-def tier_guards(shape: Shape) -> list:
-    """For each tier of tiers_of (and the last, "matches, in none of them"), a test that holds when the tier
-    may hold a lesson at all, asked of an index before any lesson is read; None when there is none to ask.
-    On SQLite the exact and phrase tiers: whether their trigram table finds any lesson (a query typed
-    without diacritics finds none in the exact texts, and its tier's walk is then never run)."""
+def tier_probes(shape: Shape) -> list:
+    """For each tier of tiers_of (and the last, "matches, in none of them"), what finds its lessons from an
+    index, first to last, without reading the lessons in list order: (the trigram table's column, the name
+    of its query's parameter, the tests its lessons then pass); None when no index finds the tier. On
+    SQLite the exact tier (its table's phrase query) and the phrase tier (the folded text's table, by every
+    third trigram, then the phrase itself)."""
     if not shape.fts_tiers:
         return [None] * (TIERS + 1)
-    return [_any_in_table(_EXACT_FTS.c.search_exact, "p_exact_fts"), None,
-            _any_in_table(_FTS.c.search_folded, "p_phrase_fts"), None]
+    return [(_EXACT_FTS.c.search_exact, "p_exact_fts", []), None,
+            (_FTS.c.search_folded, "p_phrase_fts", [_found(Lesson.search_folded, "p_phrase_text")]), None]
 
 
-def _any_in_table(fts_column, name: str):
-    return select(fts_column.table.c.rowid).where(fts_column.match(_text(name))).exists()
+def fts_match(fts_column, name: str):
+    """The trigram table's rows whose `fts_column` matches the FTS5 query bound to `name`."""
+    return fts_column.match(_text(name))
 
 
 def sparse_trigrams(text: str) -> str:
