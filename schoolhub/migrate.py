@@ -14,7 +14,7 @@ MIGRATIONS = source_or_bundled("migrations")
 # (SQLite's FTS5 tables and list walk index, the trigram indexes, PostgreSQL's word joins: two generated
 # columns and their indexes), an index on an expression (Alembic cannot compare those) and PostgreSQL's
 # covering indexes of users and of the units' paths.
-DATABASE_ONLY_PREFIXES = ("lessons_fts", "lessons_exact_fts", "ix_lessons_list_walk", "ix_lessons_search_folded_trgm",
+DATABASE_ONLY_PREFIXES = ("lessons_fts", "lessons_exact_fts", "lessons_trigrams", "ix_lessons_list_walk", "ix_lessons_search_folded_trgm",
                           "ix_lessons_core_scope", "search_joins", "title_joins", "ix_lessons_search_joins",
                           "ix_lessons_title_joins", "ix_users_id_sort_keys", "ix_org_units_path_cover",
                           "ix_lessons_reach_walk",

@@ -28,9 +28,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer, joinedload
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.util import ClauseAdapter
 
 from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
@@ -392,23 +390,6 @@ def _walks_page(session: Session, user, shape: search_module.Shape, params: dict
     return Page(items=items, page=page, per_page=per_page, total=total, more=more)
 
 
-class _greatest(FunctionElement):
-    """The greater of two integers: greatest() on PostgreSQL, SQLite's max() of two arguments."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_greatest)
-def _greatest_sql(element, compiler, **kw):
-    return f"greatest({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_greatest, "sqlite")
-def _greatest_sqlite(element, compiler, **kw):
-    return f"max({compiler.process(element.clauses, **kw)})"
-
-
 def _walks_statement(shape: search_module.Shape, user) -> Select:
     """_walks_page's statement: for each tier (search.tiers_of, then "matches, in none of them"), its first
     lessons in list order the reader may read, at most `need` less what the better tiers found. A tier is
@@ -435,7 +416,7 @@ def _walks_statement(shape: search_module.Shape, user) -> Select:
     taken: list = []  # each better part's ids
     for rank, test in enumerate([*search_module.tiers_of(shape), search_module.match_of(shape)]):
         part = literal_column(str(rank), Integer).label("part")
-        left = _greatest(need - sum(held, zero), zero)
+        left = search_module.greatest(need - sum(held, zero), zero)
         not_better = [Lesson.id.not_in(ids) for ids in taken]
         # The cheap and narrow tests first: SQLite tests them in the order written.
         walk_limit, probed = left, None

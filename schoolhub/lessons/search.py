@@ -33,6 +33,9 @@ SHORT = 2  # words this short hold no trigram: no index can serve them
 # The FTS5 trigram tables migrations 0004 and 0022 keep beside `lessons` on SQLite (rowid = lessons.id).
 _FTS = table("lessons_fts", column("rowid"), column("search_folded"))
 _EXACT_FTS = table("lessons_exact_fts", column("rowid"), column("search_exact"))
+# The folded text's trigrams without their positions (migration 0022), asked as a whole table (a table
+# without positions answers no query of one column).
+_TRIGRAMS = table("lessons_trigrams", column("rowid"), column("lessons_trigrams"))
 # A trigram table finds a text of at least this many characters; a shorter one holds no trigram.
 TRIGRAM = 3
 FILTERS = ("topic", "subject", "grade", "school")
@@ -47,22 +50,17 @@ def _on_sqlite() -> bool:
     return has_app_context() and current_app.extensions["schoolhub.engine"].dialect.name == "sqlite"
 
 
-class _position(FunctionElement):
-    """Where `needle` first occurs in `text` (1-based, 0 when absent): instr on SQLite, strpos on PostgreSQL,
-    decided when the statement is compiled for its database."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_position)
-def _position_sqlite(element, compiler, **kw):
-    return f"instr({compiler.process(element.clauses, **kw)})"
+def integer_function(doc: str, sqlite: str, other: str) -> type[FunctionElement]:
+    """An integer SQL function of its arguments named `sqlite` on SQLite and `other` elsewhere, decided when
+    the statement is compiled for its database."""
+    element = type(f"_{other}", (FunctionElement,), {"__doc__": doc, "type": Integer(), "inherit_cache": True})
+    compiles(element)(lambda e, compiler, **kw: f"{other}({compiler.process(e.clauses, **kw)})")
+    compiles(element, "sqlite")(lambda e, compiler, **kw: f"{sqlite}({compiler.process(e.clauses, **kw)})")
+    return element
 
 
-@compiles(_position, "postgresql")
-def _position_postgresql(element, compiler, **kw):
-    return f"strpos({compiler.process(element.clauses, **kw)})"
+_position = integer_function("Where `needle` first occurs in `text` (1-based, 0 when absent).", "instr", "strpos")
+greatest = integer_function("The greater of two integers.", "max", "greatest")
 
 
 class _unplanned(FunctionElement):
@@ -395,14 +393,16 @@ def tiers_of(shape: Shape) -> list:
 
     On SQLite (Shape.fts_tiers) the two long texts are not read match by match (about 3 KB each): the exact
     text's tier is a phrase query of its FTS5 trigram table (the same lessons as the LIKE: a phrase of
-    trigrams is the substring), and the folded text's is found among the lessons its trigram table holds
-    every third trigram of the phrase in (sparse_trigrams), each then tested for the phrase itself. Measured
-    at the commune preset: "chuyen doi so" in the exact texts of every lesson, 3.6 ms by LIKE, 0.03 ms by the
-    table; "tri tue nhan tao" in the folded texts by the table, 5.1 million instructions as a phrase, 2.6 as
-    the sparse trigrams (a phrase reads every position of each of its 14 trigrams)."""
+    trigrams is the substring), and the folded text's is found among the lessons holding every third trigram
+    of the phrase (sparse_trigrams) in the trigram table without positions, each then tested for the phrase
+    itself. Measured at the commune preset: "chuyen doi so" in the exact texts of every lesson, 3.6 ms by
+    LIKE, 0.03 ms by the table; "tri tue nhan tao" in the folded texts, 5.1 million instructions as a phrase
+    of lessons_fts (which reads every position of each of its 14 trigrams), 2.5 as its sparse trigrams
+    there, 1.4 in lessons_trigrams."""
     if shape.fts_tiers:
         return [_in_table(_EXACT_FTS.c.search_exact, "p_exact_fts"), _holds(Lesson.title_folded, "p_phrase"),
-                and_(_in_table(_FTS.c.search_folded, "p_phrase_fts"), _found(Lesson.search_folded, "p_phrase_text"))]
+                and_(_in_table(_TRIGRAMS.c.lessons_trigrams, "p_phrase_fts"),
+                     _found(Lesson.search_folded, "p_phrase_text"))]
     return [_holds(Lesson.search_exact, "p_exact"), _holds(Lesson.title_folded, "p_phrase"),
             _holds(Lesson.search_folded, "p_phrase")]
 
@@ -416,7 +416,7 @@ def tier_probes(shape: Shape) -> list:
     if not shape.fts_tiers:
         return [None] * (TIERS + 1)
     return [(_EXACT_FTS.c.search_exact, "p_exact_fts", []), None,
-            (_FTS.c.search_folded, "p_phrase_fts", [_found(Lesson.search_folded, "p_phrase_text")]), None]
+            (_TRIGRAMS.c.lessons_trigrams, "p_phrase_fts", [_found(Lesson.search_folded, "p_phrase_text")]), None]
 
 
 def fts_match(fts_column, name: str):

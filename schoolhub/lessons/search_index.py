@@ -1,84 +1,75 @@
-"""The SQLite side of the lesson search indexes: FTS5 tables with the trigram tokenizer over
-lessons.search_folded (lessons_fts) and lessons.search_exact (lessons_exact_fts), each kept in step by
-triggers (PostgreSQL uses pg_trgm GIN indexes instead).
+"""The SQLite side of the lesson search indexes: FTS5 tables with the trigram tokenizer, each kept in step
+with `lessons` by triggers (PostgreSQL uses pg_trgm GIN indexes instead).
 
-Migrations call these: 0004 makes the first, 0022 the second, and every later migration that rebuilds
-`lessons` on SQLite (Alembic's batch mode copies the table, which drops its triggers) makes the triggers of
-both again (restore_triggers, then restore_exact_triggers).
+- lessons_fts (migration 0004): the folded text, with each trigram's positions, for phrase queries (a
+  word, a phrase: the substring).
+- lessons_exact_fts (0022): the exact text, the same way: the ranking's first tier.
+- lessons_trigrams (0022): the folded text without positions (detail=none), a tenth of lessons_fts's size:
+  which lessons hold some trigrams, anywhere (search.sparse_trigrams), read without the positions a phrase
+  query reads.
+
+Migrations call these: every migration that rebuilds `lessons` on SQLite (Alembic's batch mode copies the
+table, which drops its triggers) makes the triggers of each table made before it again.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-TRIGGERS = {
-    "lessons_fts_insert": "CREATE TRIGGER lessons_fts_insert AFTER INSERT ON lessons BEGIN "
-                          "INSERT INTO lessons_fts(rowid, search_folded) VALUES (new.id, new.search_folded); END",
-    "lessons_fts_delete": "CREATE TRIGGER lessons_fts_delete AFTER DELETE ON lessons BEGIN "
-                          "INSERT INTO lessons_fts(lessons_fts, rowid, search_folded) "
-                          "VALUES ('delete', old.id, old.search_folded); END",
-    "lessons_fts_update": "CREATE TRIGGER lessons_fts_update AFTER UPDATE OF search_folded ON lessons BEGIN "
-                          "INSERT INTO lessons_fts(lessons_fts, rowid, search_folded) "
-                          "VALUES ('delete', old.id, old.search_folded); "
-                          "INSERT INTO lessons_fts(rowid, search_folded) VALUES (new.id, new.search_folded); END",
+
+def _triggers(table: str, column: str) -> dict[str, str]:
+    """The three triggers keeping `table` (an FTS5 table of lessons.`column`, rowid = lessons.id) in step."""
+    add = f"INSERT INTO {table}(rowid, {column}) VALUES (new.id, new.{column});"
+    remove = f"INSERT INTO {table}({table}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
+    return {
+        f"{table}_insert": f"CREATE TRIGGER {table}_insert AFTER INSERT ON lessons BEGIN {add} END",
+        f"{table}_delete": f"CREATE TRIGGER {table}_delete AFTER DELETE ON lessons BEGIN {remove} END",
+        f"{table}_update": f"CREATE TRIGGER {table}_update AFTER UPDATE OF {column} ON lessons BEGIN "
+                           f"{remove} {add} END",
+    }
+
+
+TABLES = {  # name: (lessons' column, FTS5 options after the tokenizer)
+    "lessons_fts": ("search_folded", ""),
+    "lessons_exact_fts": ("search_exact", ""),
+    "lessons_trigrams": ("search_folded", ", detail='none'"),
 }
+TRIGGERS = _triggers("lessons_fts", "search_folded")
 
 
+def create_table(execute: Callable[[str], object], table: str) -> None:
+    """Make one of TABLES, its triggers, and index every lesson."""
+    column, options = TABLES[table]
+    execute(f"CREATE VIRTUAL TABLE {table} USING fts5({column}, content='lessons', content_rowid='id', "
+            f"tokenize='trigram'{options})")
+    restore_table_triggers(execute, table)
+
+
+def restore_table_triggers(execute: Callable[[str], object], table: str) -> None:
+    """Make one table's triggers again (after `lessons` was rebuilt) and index every lesson anew."""
+    for name, statement in _triggers(table, TABLES[table][0]).items():
+        execute(f"DROP TRIGGER IF EXISTS {name}")
+        execute(statement)
+    execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+
+
+def drop_table(execute: Callable[[str], object], table: str) -> None:
+    """Remove one table's triggers and the table."""
+    for name in _triggers(table, TABLES[table][0]):
+        execute(f"DROP TRIGGER IF EXISTS {name}")
+    execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# What migrations 0004 and 0006 call (lessons_fts).
 def create(execute: Callable[[str], object]) -> None:
-    """Make the FTS5 table and its triggers, and index every lesson."""
-    execute("CREATE VIRTUAL TABLE lessons_fts USING fts5(search_folded, content='lessons', content_rowid='id', "
-            "tokenize='trigram')")
-    restore_triggers(execute)
+    """Make lessons_fts and its triggers, and index every lesson."""
+    create_table(execute, "lessons_fts")
 
 
 def restore_triggers(execute: Callable[[str], object]) -> None:
-    """Make the triggers again (after `lessons` was rebuilt) and index every lesson anew."""
-    for name, statement in TRIGGERS.items():
-        execute(f"DROP TRIGGER IF EXISTS {name}")
-        execute(statement)
-    execute("INSERT INTO lessons_fts(lessons_fts) VALUES ('rebuild')")
+    """Make lessons_fts's triggers again (after `lessons` was rebuilt) and index every lesson anew."""
+    restore_table_triggers(execute, "lessons_fts")
 
 
 def drop(execute: Callable[[str], object]) -> None:
-    """Remove the triggers and the FTS5 table."""
-    for name in TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {name}")
-    execute("DROP TABLE IF EXISTS lessons_fts")
-
-
-# The exact text's table (migration 0022): the ranking's first tier, "the query as typed", found from its
-# trigrams instead of read in every match's text (search.tiers_of).
-EXACT_TRIGGERS = {
-    "lessons_exact_fts_insert": "CREATE TRIGGER lessons_exact_fts_insert AFTER INSERT ON lessons BEGIN "
-                                "INSERT INTO lessons_exact_fts(rowid, search_exact) VALUES (new.id, new.search_exact); "
-                                "END",
-    "lessons_exact_fts_delete": "CREATE TRIGGER lessons_exact_fts_delete AFTER DELETE ON lessons BEGIN "
-                                "INSERT INTO lessons_exact_fts(lessons_exact_fts, rowid, search_exact) "
-                                "VALUES ('delete', old.id, old.search_exact); END",
-    "lessons_exact_fts_update": "CREATE TRIGGER lessons_exact_fts_update AFTER UPDATE OF search_exact ON lessons "
-                                "BEGIN INSERT INTO lessons_exact_fts(lessons_exact_fts, rowid, search_exact) "
-                                "VALUES ('delete', old.id, old.search_exact); "
-                                "INSERT INTO lessons_exact_fts(rowid, search_exact) VALUES (new.id, new.search_exact); "
-                                "END",
-}
-
-
-def create_exact(execute: Callable[[str], object]) -> None:
-    """Make the exact text's FTS5 table and its triggers, and index every lesson."""
-    execute("CREATE VIRTUAL TABLE lessons_exact_fts USING fts5(search_exact, content='lessons', "
-            "content_rowid='id', tokenize='trigram')")
-    restore_exact_triggers(execute)
-
-
-def restore_exact_triggers(execute: Callable[[str], object]) -> None:
-    """Make the exact table's triggers again (after `lessons` was rebuilt) and index every lesson anew."""
-    for name, statement in EXACT_TRIGGERS.items():
-        execute(f"DROP TRIGGER IF EXISTS {name}")
-        execute(statement)
-    execute("INSERT INTO lessons_exact_fts(lessons_exact_fts) VALUES ('rebuild')")
-
-
-def drop_exact(execute: Callable[[str], object]) -> None:
-    """Remove the exact table's triggers and the table."""
-    for name in EXACT_TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {name}")
-    execute("DROP TABLE IF EXISTS lessons_exact_fts")
+    """Remove lessons_fts's triggers and the table."""
+    drop_table(execute, "lessons_fts")

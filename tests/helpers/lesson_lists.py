@@ -20,3 +20,18 @@ def dated(db, lesson, day: int):
     lesson.published_at = BASE_DAY + timedelta(days=day)
     db.commit()
     return lesson
+
+
+def shaped(world, factory, db, shapes) -> None:
+    """Each (title, body, topics) of `shapes` six times, in the world's two schools (every third round the
+    other school's, once private to it), the fifth round core, each with its own publication day."""
+    day = 0
+    for round_ in range(6):
+        for title, body, topics in shapes:
+            other = round_ % 3 == 2
+            school, author = (world.other_school, world.other_teacher) if other else (world.school, world.teacher)
+            lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body, topics=topics,
+                                    visibility="school" if other and round_ == 2 else "commune",
+                                    is_core=round_ == 4)
+            dated(db, lesson, day)
+            day += 1

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 from flask_login import AnonymousUserMixin
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from schoolhub import policy
 from schoolhub.lessons import queries
@@ -72,20 +72,6 @@ def titled(world, factory, db, app, monkeypatch):
     monkeypatch.setattr(queries, "PROBE", 10)
     monkeypatch.setattr(queries, "FEW", 3)
     return far_teacher
-
-
-@pytest.fixture
-def sent(app):
-    """The statements the app sends, as a list cleared by the test."""
-    found: list[str] = []
-
-    def _before(conn, cursor, statement, *args):
-        found.append(statement)
-
-    engine = app.extensions["schoolhub.engine"]
-    event.listen(engine, "before_cursor_execute", _before)
-    yield found
-    event.remove(engine, "before_cursor_execute", _before)
 
 
 def _ranked_all(app, db, user, **filters) -> list[int]:

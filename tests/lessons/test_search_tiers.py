@@ -4,13 +4,12 @@ walked in list order, or sorted because the walk fell short."""
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
 
 import pytest
 
 from schoolhub.lessons import queries
-from tests.helpers.lesson_lists import CARD, dated, listed
+from tests.helpers.lesson_lists import CARD, dated, listed, shaped
 
 # (title, body, topics, visibility, is_core): titles and bodies that put lessons in every tier of
 # "chuyển đổi số": the exact phrase, the folded phrase in the title or only in the text, the words
@@ -29,15 +28,7 @@ SHAPES = [
 @pytest.fixture
 def many(world, factory, db):
     """42 lessons: each shape six times, in the two schools, some private and some core, all dated."""
-    day = itertools.count()
-    for round_ in range(6):
-        for title, body, topics in SHAPES:
-            other = round_ % 3 == 2
-            school, author = (world.other_school, world.other_teacher) if other else (world.school, world.teacher)
-            lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body, topics=topics,
-                                    visibility="school" if other and round_ == 2 else "commune",
-                                    is_core=round_ == 4)
-            dated(db, lesson, next(day))
+    shaped(world, factory, db, SHAPES)
 
 
 @pytest.fixture

@@ -4,17 +4,16 @@ the trigram tables. It shows what ranking every match shows, on every page, with
 on both databases (PostgreSQL walks when the tests ask it to)."""
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
 from flask_login import AnonymousUserMixin
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
 from schoolhub.lessons import queries, search
 from schoolhub.lessons.models import Lesson
 from schoolhub.textfold import exact_key
-from tests.helpers.lesson_lists import dated, listed
+from tests.helpers.lesson_lists import dated, listed, shaped
 
 # (title, body, topics): lessons in every tier of "chuyển đổi số" (exact, title, text, words apart, label).
 SHAPES = [
@@ -36,15 +35,7 @@ QUERIES = ["chuyển đổi số", "chuyen doi so", "Chuyên đôi sô", "doi", 
 @pytest.fixture
 def many(world, factory, db):
     """48 lessons: each shape six times, in the two schools, some private and some core, all dated."""
-    day = itertools.count()
-    for round_ in range(6):
-        for title, body, topics in SHAPES:
-            other = round_ % 3 == 2
-            school, author = (world.other_school, world.other_teacher) if other else (world.school, world.teacher)
-            lesson = factory.lesson(school, author, title=f"{title} {round_}", body=body, topics=topics,
-                                    visibility="school" if other and round_ == 2 else "commune",
-                                    is_core=round_ == 4)
-            dated(db, lesson, next(day))
+    shaped(world, factory, db, SHAPES)
 
 
 @pytest.fixture
@@ -55,19 +46,6 @@ def walked(app, monkeypatch):
     monkeypatch.setattr(queries, "FEW", 3)  # unless the search matches fewer than 3 lessons
     monkeypatch.setattr(queries, "TIERED", False)
     monkeypatch.setattr(queries, "WALKS", True)
-
-
-@pytest.fixture
-def sent(app):
-    found: list[str] = []
-
-    def _before(conn, cursor, statement, *args):
-        found.append(statement.lstrip())
-
-    engine = app.extensions["schoolhub.engine"]
-    event.listen(engine, "before_cursor_execute", _before)
-    yield found
-    event.remove(engine, "before_cursor_execute", _before)
 
 
 def _ranked_all(app, db, user, **filters) -> list[int]:
@@ -192,24 +170,28 @@ def test_sqlite_walks_read_the_list_walk_index_alone_and_bind_no_pattern_the_pla
     assert all("COVERING INDEX" in step for step in lessons[:2]), plan
 
 
-def test_the_exact_texts_trigram_table_follows_edits_and_deletions(world, factory, db, app):
-    """lessons_exact_fts is kept by triggers: a lesson edited to hold the query as typed ranks first, and
-    one deleted is found no more (SQLite; on PostgreSQL the exact tier's trigram index follows the row)."""
+def test_the_trigram_tables_follow_edits_and_deletions(world, factory, db, app):
+    """lessons_exact_fts and lessons_trigrams are kept by triggers: a lesson edited to hold the query as typed
+    is in the exact tier, one edited to hold the phrase in its text is in the phrase tier, and one deleted is
+    found in neither (SQLite; on PostgreSQL the trigram indexes follow the row)."""
     _sqlite(db)
     lesson = factory.lesson(world.school, world.teacher, title="Kính hiển vi", visibility="public")
 
-    def exact_ids(q: str) -> set[int]:
+    def tier_ids(q: str, rank: int) -> set[int]:
         with app.test_request_context():
             shape, params = queries.search_shape(None, q=q)
-            return set(db.scalars(select(Lesson.id).where(search.bound(search.tiers_of(shape)[0], params))))
+            return set(db.scalars(select(Lesson.id).where(search.bound(search.tiers_of(shape)[rank], params))))
 
-    assert lesson.id in exact_ids("kính hiển vi") and lesson.id not in exact_ids("ống nhòm")
-    db.execute(update(Lesson).where(Lesson.id == lesson.id).values(search_exact=exact_key("ống nhòm quang học")))
+    assert lesson.id in tier_ids("kính hiển vi", 0) and lesson.id not in tier_ids("ống nhòm", 0)
+    assert lesson.id not in tier_ids("ong nhom quang", 2)
+    db.execute(update(Lesson).where(Lesson.id == lesson.id).values(search_exact=exact_key("ống nhòm quang học"),
+                                                                  search_folded="ong nhom quang hoc"))
     db.commit()
-    assert lesson.id in exact_ids("ống nhòm") and lesson.id not in exact_ids("kính hiển vi")
+    assert lesson.id in tier_ids("ống nhòm", 0) and lesson.id not in tier_ids("kính hiển vi", 0)
+    assert lesson.id in tier_ids("ong nhom quang", 2)
     db.delete(lesson)
     db.commit()
-    assert lesson.id not in exact_ids("ống nhòm")
+    assert lesson.id not in tier_ids("ống nhòm", 0) and lesson.id not in tier_ids("ong nhom quang", 2)
 
 
 def test_sparse_trigrams_ask_every_third_trigram_and_the_last():

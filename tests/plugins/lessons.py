@@ -98,3 +98,19 @@ def scope_case_confirm_lesson(world, factory, db):
                   "other_student": world.other_student, "officer": world.officer, "outsider": world.outsider,
                   "far_teacher": far_teacher, "far_student": far_student}
     return lessons, principals
+
+
+@pytest.fixture
+def sent(app):
+    """The statements the app sends while the test runs, leading blanks stripped, as a list it may clear."""
+    from sqlalchemy import event
+
+    found: list[str] = []
+
+    def _before(conn, cursor, statement, *args):
+        found.append(statement.lstrip())
+
+    engine = app.extensions["schoolhub.engine"]
+    event.listen(engine, "before_cursor_execute", _before)
+    yield found
+    event.remove(engine, "before_cursor_execute", _before)
