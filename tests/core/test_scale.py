@@ -109,6 +109,26 @@ def test_the_search_indexes_set_aside_for_the_load_are_all_back_after_it(app, co
     session.close()
 
 
+def test_the_trigram_tables_after_the_load_hold_every_lesson_and_find_them(app, connection):
+    """On SQLite the load ends by merging each trigram table (search_index.merge_segments): each still
+    agrees with the lessons' texts (FTS5's integrity check) and finds a seeded lesson by its title's words."""
+    from schoolhub.lessons import search_index
+
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the trigram tables are SQLite's (PostgreSQL's GIN indexes are checked above)")
+    _, _, db = _seeded(app, connection, 57)
+    for table in search_index.TABLES:
+        db.execute(text(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"))
+    lesson = db.scalars(select(Lesson).order_by(Lesson.id)).first()
+    word = next(w for w in lesson.title_folded.split() if len(w) >= 4)
+    found = set(db.scalars(text("SELECT rowid FROM lessons_trigrams WHERE lessons_trigrams MATCH :q"),
+                           {"q": '"' + word[:3] + '"'}))
+    assert lesson.id in found
+    db.close()
+    session.close()
+
+
 def test_a_load_that_fails_still_gets_its_indexes_back(app, connection):
     from schoolhub.scale import PRESETS, ScaleRun
 
