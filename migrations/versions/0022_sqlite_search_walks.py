@@ -12,11 +12,13 @@ lessons_exact_fts is the exact text's FTS5 trigram table, kept by triggers as le
 first tier is found from its trigrams (0.03 ms for the same phrase). lessons_trigrams holds the folded
 text's trigrams without their positions (a tenth of lessons_fts's size): the phrase tier's lessons are
 found among those holding every third trigram of the phrase, read there without the positions a phrase
-query of lessons_fts reads (1.4 against 5.1 million instructions for "tri tue nhan tao"). ix_lessons_list_walk holds the
-published lessons in list order (core material first, then the newest) with every column the reader's
-scope, the title tier and the label filters test, so a search's tiers are walked in list order from the
-index alone, each stopping at the lessons the page needs (lessons.queries._walks_statement): the lessons'
-rows, whose visibility lies past their long texts, are read only for the few a page shows.
+query of lessons_fts reads (1.4 against 5.1 million instructions for "tri tue nhan tao").
+
+ix_lessons_list_walk holds the lessons in list order (core material first, then the newest) with their
+status and every column the reader's scope, the title tier and the label filters test, so a search's
+tiers are walked in list order from the index alone, each stopping at the lessons the page needs
+(lessons.queries._walks_statement): the lessons' rows, whose visibility lies past their long texts, are
+read only for the few a page shows.
 
 PostgreSQL has its trigram GIN indexes and its reach walk index (0021) and gets neither.
 """
