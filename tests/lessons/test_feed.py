@@ -61,3 +61,13 @@ def test_hostile_names_and_tags_stay_text_in_the_feed(world, factory, client, db
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "</name><script>alert(1)</script>"
     assert entry.findtext(f"{ATOM}summary") == "]]><x>"
     assert not [el for el in root.iter() if el.tag.rsplit("}", 1)[-1] in ("script", "x")]
+
+
+def test_a_kept_entry_links_to_the_host_the_feed_was_asked_of(world, factory, client):
+    lesson = factory.lesson(world.school, world.teacher, title="Hai địa chỉ", visibility="public")
+    first = entries(client)["Hai địa chỉ"].findtext(f"{ATOM}id")
+    root = ET.fromstring(client.get("/lessons/feed.atom", base_url="http://truong.example.vn").data)
+    [other] = [e for e in root.findall(f"{ATOM}entry") if e.findtext(f"{ATOM}title") == "Hai địa chỉ"]
+    assert first == f"http://localhost/lessons/{lesson.id}"
+    assert other.findtext(f"{ATOM}id") == f"http://truong.example.vn/lessons/{lesson.id}"
+    assert other.find(f"{ATOM}link").get("href") == f"http://truong.example.vn/lessons/{lesson.id}"
