@@ -54,15 +54,26 @@ def can_manage_people(user, school: OrgUnit) -> bool:
     return school.kind == UnitKind.SCHOOL and has_role(user, Role.SCHOOL_ADMIN, school)
 
 
-@rule(MANAGE_USER)
-def can_manage_user(user, target: User) -> bool:
-    """Every role the target holds must be within the actor's reach; nobody manages themselves here."""
-    if not is_authenticated(user) or target.id == user.id:
+def can_manage_users(user, targets) -> list[bool]:
+    """MANAGE_USER for each of a list of targets. Targets holding the same memberships (a school's list
+    shows each person by the same role over the same school) have the reach asked once."""
+    reached: dict[tuple, bool] = {}
+    answers = []
+    for target in targets:
+        if not is_authenticated(user) or target.id == user.id:
+            answers.append(False)
+            continue
+        held = tuple(target.memberships)
+        if held not in reached:
+            reached[held] = _reaches_every(user, held)
+        answers.append(reached[held])
+    return answers
+
+
+def _reaches_every(user, held: tuple) -> bool:
+    if not held:
         return False
-    target_ms = list(target.memberships)
-    if not target_ms:
-        return False
-    for m in target_ms:
+    for m in held:
         if m.role in (Role.TEACHER, Role.STUDENT) and has_role(user, Role.SCHOOL_ADMIN, m.unit):
             continue
         if m.role == Role.SCHOOL_ADMIN and (
@@ -71,6 +82,12 @@ def can_manage_user(user, target: User) -> bool:
             continue
         return False
     return True
+
+
+@rule(MANAGE_USER, each=can_manage_users)
+def can_manage_user(user, target: User) -> bool:
+    """Every role the target holds must be within the actor's reach; nobody manages themselves here."""
+    return can_manage_users(user, [target])[0]
 
 
 @rule(VIEW_AUDIT)

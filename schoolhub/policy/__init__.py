@@ -78,6 +78,7 @@ class Rule:
     action: ActionName
     check: Callable
     anonymous: bool  # also asked for visitors who are not logged in
+    each: Callable | None = None  # `each(user, objs) -> [bool]`: the same answers for a list at once
 
     @property
     def func(self) -> Callable:
@@ -112,9 +113,10 @@ def _registrar(registry: dict, action: ActionName, make: Callable, kind: str) ->
     return register
 
 
-def rule(action: ActionName, *, anonymous: bool = False) -> Callable:
-    """Register the rule of an action (decorator); one rule per action."""
-    return _registrar(RULES, action, lambda func: Rule(action, func, anonymous), "rule")
+def rule(action: ActionName, *, anonymous: bool = False, each: Callable | None = None) -> Callable:
+    """Register the rule of an action (decorator); one rule per action. `each(user, objs)`, where given,
+    answers for a whole list what the rule answers for each of its objects (can_each asks it)."""
+    return _registrar(RULES, action, lambda func: Rule(action, func, anonymous, each), "rule")
 
 
 def scope(action: ActionName, model: type) -> Callable:
@@ -216,6 +218,21 @@ def can(action: ActionName | str, obj=None, user=None) -> bool:
     if not is_authenticated(user) and not found.anonymous:
         return False
     return bool(found.check(user, obj))
+
+
+def can_each(action: ActionName | str, objs, user=None) -> list[bool]:
+    """`can(action, obj, user)` of each of `objs`, in order: the user and the rule looked up once, and
+    the rule's `each` asked where it has one (a list of 25 people asked the rule 25 times)."""
+    user = _resolve(user)
+    found = RULES.get(Action(action))
+    if found is None:
+        raise LookupError(f"action {action!r} has no rule")
+    objs = list(objs)
+    if not is_authenticated(user) and not found.anonymous:
+        return [False] * len(objs)
+    if found.each is not None:
+        return [bool(answer) for answer in found.each(user, objs)]
+    return [bool(found.check(user, obj)) for obj in objs]
 
 
 def require(action: ActionName | str, obj=None, user=None) -> None:

@@ -128,6 +128,33 @@ def test_scope_agrees_with_its_rule(action, request, app, db):
     assert not disagreements, "\n".join(disagreements)
 
 
+# ---- a rule asked for a whole list ------------------------------------------------------------
+
+def test_can_each_answers_what_can_answers_for_each(world, app):
+    """can_each (a list's rows asked at once, with a rule's `each` where it has one) gives every
+    principal, for every target, the answer can gives: the admin of the school manages its teachers and
+    students but not themselves, the other school's people or the officer; a visitor manages nobody."""
+    from schoolhub.accounts.rows import Held, Listed
+
+    targets = [world.officer, world.admin, world.other_admin, world.teacher, world.other_teacher,
+               world.student, world.other_student, world.outsider,
+               Listed(world.student.id, (Held(world.student.memberships[0].role, world.school),)),
+               Listed(world.admin.id, (Held(world.teacher.memberships[0].role, world.school),))]
+    principals = {"officer": world.officer, "admin": world.admin, "other admin": world.other_admin,
+                  "teacher": world.teacher, "student": world.student, "visitor": AnonymousUserMixin()}
+    action = policy.Action.MANAGE_USER
+    assert policy.RULES[action].each is not None  # the rule answers lists itself
+    with app.test_request_context():
+        for name, user in principals.items():
+            one_by_one = [policy.can(action, target, user=user) for target in targets]
+            assert policy.can_each(action, targets, user=user) == one_by_one, name
+        assert policy.can_each(action, targets, user=world.admin) == [
+            False, False, False, True, False, True, False, False, True, False]
+        # A rule with no `each` is asked object by object.
+        assert policy.can_each(policy.Action.VIEW_ROSTER, [world.school, world.other_school],
+                               user=world.teacher) == [True, False]
+
+
 # ---- the worklist -----------------------------------------------------------------------------
 
 def test_worklist_costs_at_most_one_statement(world, factory, app, db, count_queries):
