@@ -49,7 +49,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["lesson_chips"] = chips.lesson_chips
     app.jinja_env.globals["lesson_card"] = cards.lesson_card
     app.jinja_env.globals["lesson_cards"] = cards.lesson_cards
-    app.jinja_env.globals["feed_entry"] = cards.feed_entry
     app.jinja_env.globals["feed_entries"] = cards.feed_entries
     app.jinja_env.globals["informed_rows"] = rows.informed_rows
 

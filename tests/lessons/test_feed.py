@@ -1,4 +1,4 @@
-"""The Atom feed's entries (lessons.cards.feed_entry builds them in Python): each field as a feed reader
+"""The Atom feed's entries (lessons.cards.feed_entries builds them in Python): each field as a feed reader
 reads it, and a change of the lesson, its author or its school shown on the next fetch."""
 from __future__ import annotations
 
