@@ -239,3 +239,26 @@ def test_values_held_when_built_are_written_once_and_read_as_typed(database_url)
             assert tuple(conn.execute(stmt, {"v": "other"}).one()) == (held, "other")
     finally:
         engine.dispose()
+
+
+def test_a_backslash_escaped_like_runs_as_postgresql_default_escape(postgres):
+    """ESCAPE '\\' is left out on PostgreSQL (its LIKE escapes with a backslash by default): the generic plan
+    no longer calls like_escape for each row, and an escaped wildcard still matches only itself."""
+    from sqlalchemy import column, values
+
+    texts = values(column("t", String), name="v").data([("50% giấy",), ("500 giấy",), ("a_b",), ("axb",), ("c:\\d",)])
+    stmt = generic_plan(select(texts.c.t).where(texts.c.t.like(bindparam("p", type_=String()), escape="\\")))
+    sql = str(stmt.compile(dialect=postgres.dialect))
+    assert "ESCAPE" not in sql and "LIKE %(p)s" in sql
+    with postgres.connect() as conn:
+        found = {p: sorted(conn.scalars(stmt, {"p": p})) for p in ("%50\\%%", "a\\_b", "%:\\\\%", "%0%")}
+        assert found == {"%50\\%%": ["50% giấy"], "a\\_b": ["a_b"], "%:\\\\%": ["c:\\d"],
+                         "%0%": ["50% giấy", "500 giấy"]}
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        from schoolhub.lessons.models import Lesson
+
+        titled = select(Lesson.id).where(Lesson.title_folded.like(bindparam("p", type_=String()), escape="\\"))
+        conn.exec_driver_sql("PREPARE liked(varchar) AS "
+                             + str(titled.compile(dialect=postgres.dialect)).replace("%(p)s", "$1"))
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN EXECUTE liked('a')"))
+        assert "~~" in plan and "like_escape" not in plan, plan
