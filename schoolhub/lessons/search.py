@@ -42,7 +42,8 @@ FILTERS = ("topic", "subject", "grade", "school")
 
 
 def like_escape(text: str) -> str:
-    """`text` with LIKE's wildcards and its escape character escaped (the clauses say ESCAPE '\\')."""
+    """`text` with LIKE's wildcards and its escape character escaped with a backslash (the clauses say
+    ESCAPE '\\' on SQLite; on PostgreSQL it is the default escape and left unwritten: schoolhub.db)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
