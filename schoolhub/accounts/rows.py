@@ -34,7 +34,7 @@ def people_rows(people, school, *, is_student: bool, manages: bool) -> list[Mark
     allowed = (policy.can_each(policy.Action.MANAGE_USER, [Listed(p.id, held) for p in people]) if manages
                else [False] * len(people))
     rows = []
-    for p, may in zip(people, allowed):
+    for p, may in zip(people, allowed, strict=True):
         rows.append(_row(language, root, school.id, is_student, manages, may, p.id, p.full_name, p.username,
                          bool(p.is_active), p.class_name or "", p.birth_date, p.position or "", p.last_login_at))
     return rows

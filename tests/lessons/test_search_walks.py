@@ -194,6 +194,26 @@ def test_the_trigram_tables_follow_edits_and_deletions(world, factory, db, app):
     assert lesson.id not in tier_ids("ống nhòm", 0) and lesson.id not in tier_ids("ong nhom quang", 2)
 
 
+def test_a_walked_part_is_put_in_list_order_as_sql_orders_it():
+    """The walks' statement sends its rows unsorted; each part is put in list order in Python: core material
+    first, then the newest, then the highest id, and a lesson without a date after the dated ones (where
+    SQLite's descending order puts NULL; a published lesson always has a date)."""
+    from collections import namedtuple
+    from datetime import UTC, datetime
+
+    from schoolhub.lessons.cards import CARD_COLUMNS
+
+    Row = namedtuple("Row", [column.key for column in CARD_COLUMNS])  # read by position, as the rows sent
+
+    def row(id_, is_core, published_at):
+        return Row(**{**dict.fromkeys(Row._fields, "x"), "id": id_, "is_core": is_core, "published_at": published_at})
+
+    day = lambda n: datetime(2026, 9, n, 8, tzinfo=UTC)  # noqa: E731
+    rows = [row(1, False, day(3)), row(2, True, day(1)), row(3, False, None), row(4, False, day(5)),
+            row(5, True, day(1)), row(6, False, day(5)), row(7, True, None)]
+    assert [r.id for r in sorted(rows, key=queries._list_key, reverse=True)] == [5, 2, 7, 6, 4, 1, 3]
+
+
 def test_sparse_trigrams_ask_every_third_trigram_and_the_last():
     assert search.sparse_trigrams("abc") == '"abc"'
     assert search.sparse_trigrams("abcd") == '"abc" AND "bcd"'
