@@ -41,10 +41,10 @@ CARD_COLUMNS = (Lesson.id, Lesson.title, Lesson.status, Lesson.summary, Lesson.p
 ENTRY_COLUMNS = (Lesson.id, Lesson.title, Lesson.summary, Lesson.body_html, Lesson.published_at, Lesson.updated_at,
                  Lesson.topics, OrgUnit.name.label("school_name"), User.full_name.label("author_name"))
 _ATOM_TIME = "%Y-%m-%dT%H:%M:%SZ"
-# A card's values by name, as a row of CARD_COLUMNS has them.
-_CARD_FIELDS = tuple(column.key for column in CARD_COLUMNS)
-_SHOWN = len(_CARD_FIELDS)
-_CardValues = namedtuple("_CardValues", _CARD_FIELDS)
+# A card's values by name, as a row of CARD_COLUMNS has them (its values by position: lessons.queries sorts by them).
+CARD_FIELDS = tuple(column.key for column in CARD_COLUMNS)
+_SHOWN = len(CARD_FIELDS)
+_CardValues = namedtuple("_CardValues", CARD_FIELDS)
 _ENTRY_FIELDS = tuple(column.key for column in ENTRY_COLUMNS)
 _EntryValues = namedtuple("_EntryValues", _ENTRY_FIELDS)
 
@@ -71,11 +71,11 @@ def lesson_cards(lessons, show_status: bool = False) -> list[Markup]:
     # A page's rows come from one statement: whether they are rows of CARD_COLUMNS is asked of the
     # first (a Row makes its tuple of names anew each time it is asked).
     first = lessons[0] if lessons else None
-    if isinstance(first, Row) and first._fields[:_SHOWN] == _CARD_FIELDS and all(
+    if isinstance(first, Row) and first._fields[:_SHOWN] == CARD_FIELDS and all(
             type(lesson) is type(first) and lesson._parent is first._parent for lesson in lessons):
         return [_row_card(language, show_status, prefix, lesson[:_SHOWN]) for lesson in lessons]
     return [_row_card(language, show_status, prefix, lesson[:_SHOWN])
-            if isinstance(lesson, Row) and lesson._fields[:_SHOWN] == _CARD_FIELDS
+            if isinstance(lesson, Row) and lesson._fields[:_SHOWN] == CARD_FIELDS
             else lesson_card(lesson, show_status, language) for lesson in lessons]
 
 

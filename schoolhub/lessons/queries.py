@@ -36,7 +36,7 @@ from schoolhub.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from schoolhub.db import PerDatabase, equals_constant, generic_plan, planned_for_values, read_rows
 from schoolhub.json_rows import json_rows
 from schoolhub.lessons import search as search_module
-from schoolhub.lessons.cards import CARD_COLUMNS
+from schoolhub.lessons.cards import CARD_COLUMNS, CARD_FIELDS
 from schoolhub.lessons.models import (
     CoreReader,
     InformedCount,
@@ -459,8 +459,7 @@ _LIST_ORDER = (Lesson.is_core.desc(), Lesson.published_at.desc(), Lesson.id.desc
 
 # Where a card row holds the list order's values: read by position, as a tuple's, not by name through the
 # row's key map (a part of 30 rows sorted in 28 µs by name, 2.5 µs by position).
-_CARD_KEYS = [column.key for column in CARD_COLUMNS]
-_ORDER_AT = operator.itemgetter(*(_CARD_KEYS.index(name) for name in ("is_core", "published_at", "id")))
+_ORDER_AT = operator.itemgetter(*(CARD_FIELDS.index(name) for name in ("is_core", "published_at", "id")))
 _NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -93,14 +93,14 @@ def test_a_search_of_few_matches_ranks_the_ones_its_probe_found_as_ranking_every
 def test_the_few_matches_rows_are_card_rows_whose_cards_are_kept(many, small_steps, world, db, app, monkeypatch):
     """The probe's rows hold the card's columns first, in CARD_COLUMNS' order: cards.lesson_cards keeps a
     card by them (a row whose columns start otherwise is drawn anew on every page)."""
-    from schoolhub.lessons.cards import _CARD_FIELDS
+    from schoolhub.lessons.cards import CARD_FIELDS
 
     monkeypatch.setattr(queries, "FEW", 100)
     monkeypatch.setattr(queries, "TIERED", True)
     with app.test_request_context("/lessons?q=chuyen+doi+so"):
         page = queries.search_page(db, world.teacher, q="chuyen doi so")
     assert page.items and not page.more
-    assert all(row._fields[:len(_CARD_FIELDS)] == _CARD_FIELDS for row in page.items)
+    assert all(row._fields[:len(CARD_FIELDS)] == CARD_FIELDS for row in page.items)
 
 
 def test_the_tiers_fill_the_first_page_in_rank_order(many, small_steps, world, db, app, login_as):

@@ -201,9 +201,9 @@ def test_a_walked_part_is_put_in_list_order_as_sql_orders_it():
     from collections import namedtuple
     from datetime import UTC, datetime
 
-    from schoolhub.lessons.cards import CARD_COLUMNS
+    from schoolhub.lessons.cards import CARD_FIELDS
 
-    Row = namedtuple("Row", [column.key for column in CARD_COLUMNS])  # read by position, as the rows sent
+    Row = namedtuple("Row", CARD_FIELDS)  # read by position, as the rows sent
 
     def row(id_, is_core, published_at):
         return Row(**{**dict.fromkeys(Row._fields, "x"), "id": id_, "is_core": is_core, "published_at": published_at})
